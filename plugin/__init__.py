@@ -1,0 +1,50 @@
+"""Skillbite: the LTI 1.3 Advantage micro-learning tool, as a Flask application."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g, request
+
+from plugin.config import Config
+from plugin.keys import views as keys_views
+from plugin.keys.services import ensure_signing_key, instance_secret
+from plugin.launch import views as launch_views
+from plugin.health import views as health_views
+from plugin.logs import configure_logging, request_id
+from plugin.migrate import require_current_schema
+from plugin.runtime import Runtime
+from plugin.web import errors, headers
+from plugin.web.context import close_db
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app. The database must already be at the current schema (`skillbite db upgrade`)."""
+    config = config or Config.from_env()
+    configure_logging(config.log_level, config.log_format)
+    runtime = Runtime.build(config)
+    require_current_schema(runtime.engine)
+
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
+    app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=64 * 1024 * 1024)
+    app.extensions["skillbite"] = runtime
+    with runtime.sessions() as session, session.begin():
+        app.secret_key = instance_secret(session, runtime.box, "session_secret")
+        ensure_signing_key(session, runtime.box)
+
+    @app.before_request
+    def tag_request() -> None:
+        rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        g.request_id = rid
+        request_id.set(rid)
+
+    app.teardown_appcontext(close_db)
+    headers.install(app)
+    errors.register_error_handlers(app)
+    for blueprint in (health_views.bp, keys_views.bp, launch_views.bp):
+        app.register_blueprint(blueprint)
+    if config.demo:
+        from plugin.demo import views as demo_views
+
+        demo_views.enable(app, runtime)
+    return app

@@ -1,0 +1,180 @@
+"""The `skillbite` command: run, migrate, register platforms, manage keys."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from lti.storage import DeploymentPolicy
+from plugin.config import Config, ConfigError
+from plugin.db import make_engine, make_sessionmaker, transaction
+from plugin.instance import secret_box
+from plugin.migrate import UnmigratedDatabase, require_current_schema, upgrade
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _sessions(config: Config):  # type: ignore[no-untyped-def]
+    engine = make_engine(config.database_url)
+    try:
+        require_current_schema(engine)
+    except UnmigratedDatabase as exc:
+        raise click.ClickException(str(exc)) from None
+    return make_sessionmaker(engine)
+
+
+@click.group()
+def main() -> None:
+    """Skillbite: micro-learning inside your LMS (LTI 1.3 Advantage)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=int, default=None, help="Web processes (default SKILLBITE_WORKERS).")
+def run(host: str, port: int, workers: int | None) -> None:
+    """Serve Skillbite with gunicorn (the production WSGI server)."""
+    config = _config()
+    _sessions(config)  # refuses an unmigrated database before any worker starts
+    from plugin.server import serve
+
+    serve(config, host=host, port=port, workers=workers or config.workers)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (safe to run again)."""
+    config = _config()
+    upgrade(config.database_url)
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def platform() -> None:
+    """LMS platforms registered with this tool."""
+
+
+@platform.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (iss), e.g. https://moodle.example.com")
+@click.option("--client-id", required=True, help="The client_id the LMS gave Skillbite.")
+@click.option("--auth-url", required=True, help="OIDC authentication request URL of the LMS.")
+@click.option("--token-url", required=True, help="OAuth 2 access token URL of the LMS.")
+@click.option("--jwks-url", required=True, help="The LMS's public keyset URL.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, help="Deployment id (repeatable).")
+@click.option("--name", default=None, help="A name people recognise, e.g. 'Acme Moodle'.")
+@click.option("--accept-new-deployments", is_flag=True,
+              help="Record unknown deployment ids on their first launch (Canvas makes one per install).")
+def platform_add(issuer: str, client_id: str, auth_url: str, token_url: str, jwks_url: str,
+                 deployment_ids: tuple[str, ...], name: str | None, accept_new_deployments: bool) -> None:
+    """Register a platform by hand and print the URLs to paste into the LMS."""
+    from plugin.platforms.services import PlatformError, add_platform
+
+    config = _config()
+    policy = DeploymentPolicy.RECORD_FIRST_SEEN if accept_new_deployments else DeploymentPolicy.KNOWN_ONLY
+    try:
+        with transaction(_sessions(config)) as session:
+            added = add_platform(session, issuer=issuer, client_id=client_id, auth_login_url=auth_url,
+                                 auth_token_url=token_url, key_set_url=jwks_url,
+                                 deployment_ids=deployment_ids, name=name, deployment_policy=policy)
+            platform_id = added.id
+    except PlatformError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Registered platform {platform_id}: {issuer} (client_id {client_id}).")
+    if not deployment_ids and not accept_new_deployments:
+        click.echo("Note: no deployment id given, so launches are refused until one is added "
+                   "(or use --accept-new-deployments).", err=True)
+    _print_tool_urls(config)
+
+
+def _print_tool_urls(config: Config) -> None:
+    click.echo("Paste these into the LMS:")
+    for label, path in (("Tool URL / Target link URI", "/lti/launch"),
+                        ("Initiate login URL", "/lti/login"), ("Redirection URI", "/lti/launch"),
+                        ("Public keyset URL", "/lti/jwks"), ("Dynamic registration URL", "/lti/register"),
+                        ("Canvas JSON configuration URL", "/lti/canvas.json")):
+        click.echo(f"  {label:30} {config.url(path)}")
+
+
+@platform.command("list")
+def platform_list() -> None:
+    """Show registrations."""
+    from plugin.platforms.services import list_platforms
+
+    config = _config()
+    with transaction(_sessions(config)) as session:
+        rows = list_platforms(session)
+        if not rows:
+            click.echo("No platforms registered. Add one with `skillbite platform add` or let the LMS "
+                       f"register through {config.url('/lti/register')}.")
+        for p in rows:
+            deployments = ", ".join(d.deployment_id for d in p.deployments) or "(none)"
+            state = "enabled" if p.enabled else "disabled"
+            click.echo(f"{p.id:>4}  {p.name}  [{state}, {p.registered_by}]\n      issuer    {p.issuer}\n"
+                       f"      client_id {p.client_id}\n      deployments {deployments}")
+
+
+@main.group()
+def keys() -> None:
+    """The tool's signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new signing key; earlier keys stay published until retired."""
+    from plugin.keys.services import active_keys, rotate_key
+
+    config = _config()
+    with transaction(_sessions(config)) as session:
+        key = rotate_key(session, secret_box(config))
+        kid, published = key.kid, [k.kid for k in active_keys(session)]
+    click.echo(f"New signing key {kid}. Published keys: {', '.join(published)}.")
+    click.echo("Retire an old one with `skillbite keys retire KID` once platforms have refreshed.")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Show the tool's keys, newest last."""
+    import sqlalchemy as sa
+
+    from plugin.keys.models import ToolKey
+
+    config = _config()
+    with transaction(_sessions(config)) as session:
+        for key in session.scalars(sa.select(ToolKey).order_by(ToolKey.id)):
+            state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "published"
+            click.echo(f"{key.kid}  {key.algorithm}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+
+
+@keys.command("retire")
+@click.argument("kid")
+def keys_retire(kid: str) -> None:
+    """Stop publishing a key (the newest active key keeps signing)."""
+    from plugin.keys.services import ToolKeyError, retire_key
+
+    config = _config()
+    try:
+        with transaction(_sessions(config)) as session:
+            retire_key(session, kid)
+    except ToolKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Key {kid} retired.")
+
+
+def _entry(argv: list[str] | None = None) -> Any:
+    return main.main(args=argv, prog_name="skillbite")
+
+
+if __name__ == "__main__":
+    sys.exit(_entry())

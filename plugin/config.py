@@ -1,0 +1,108 @@
+"""Configuration from ``SKILLBITE_*`` environment variables.
+
+Every variable is listed in :data:`VARIABLES` with its default and meaning; ``docs/configuration.md``
+is generated from the same table (``skillbite config docs``), so the two never drift apart.
+There are no secrets here: the session secret and the signing keys live in the instance folder and the
+database, generated on first start (see :mod:`plugin.instance`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+VARIABLES: list[tuple[str, str, str]] = [
+    ("SKILLBITE_DATABASE_URL", "sqlite:///<instance>/skillbite.db",
+     "SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname"),
+    ("SKILLBITE_BASE_URL", "http://127.0.0.1:5000",
+     "The public URL the LMS and browsers reach, without a trailing slash. Use https in production."),
+    ("SKILLBITE_INSTANCE_PATH", "./instance",
+     "Folder for the SQLite file, the master key and other generated files. Keep it private."),
+    ("SKILLBITE_MASTER_KEY", "(generated into <instance>/master.key)",
+     "Fernet key that encrypts private keys at rest. Set it to keep the key out of the instance folder."),
+    ("SKILLBITE_DEMO", "0",
+     "1 turns on the built-in demo LMS platform (try a launch without an LMS). Loopback base URLs only."),
+    ("SKILLBITE_DEMO_ALLOW_REMOTE", "0",
+     "1 lets the demo platform run on a non-loopback base URL. Anyone could then launch as anyone."),
+    ("SKILLBITE_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    ("SKILLBITE_LOG_FORMAT", "json", "json (one object per line) or text."),
+    ("SKILLBITE_WORKERS", "2", "Web worker processes for `skillbite run`."),
+    ("SKILLBITE_JWKS_REFETCH_SECONDS", "10",
+     "Least time between two fetches of a platform's JWKS caused by an unknown key id."),
+    ("SKILLBITE_LAUNCH_TOKEN_MINUTES", "120",
+     "Lifetime of the signed launch token that keeps a learner's session when cookies are blocked."),
+]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used, with what to change."""
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str
+    instance_path: Path
+    database_url: str
+    master_key: str | None = None
+    demo: bool = False
+    demo_allow_remote: bool = False
+    log_level: str = "INFO"
+    log_format: str = "json"
+    workers: int = 2
+    jwks_refetch_seconds: float = 10.0
+    launch_token_minutes: int = 120
+    testing: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def secure(self) -> bool:
+        """True when browsers reach us over HTTPS, which iframe cookies need (SameSite=None; Secure)."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def is_loopback(self) -> bool:
+        host = urlsplit(self.base_url).hostname or ""
+        return host in {"localhost", "::1"} or host.startswith("127.")
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        env = os.environ if env is None else env
+        instance = Path(env.get("SKILLBITE_INSTANCE_PATH", "./instance")).resolve()
+        base_url = env.get("SKILLBITE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"SKILLBITE_BASE_URL must start with http:// or https://, got {base_url!r}")
+        values: dict[str, object] = dict(
+            base_url=base_url,
+            instance_path=instance,
+            database_url=env.get("SKILLBITE_DATABASE_URL") or f"sqlite:///{instance / 'skillbite.db'}",
+            master_key=env.get("SKILLBITE_MASTER_KEY") or None,
+            demo=_flag(env.get("SKILLBITE_DEMO")),
+            demo_allow_remote=_flag(env.get("SKILLBITE_DEMO_ALLOW_REMOTE")),
+            log_level=env.get("SKILLBITE_LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("SKILLBITE_LOG_FORMAT", "json"),
+            workers=_int(env, "SKILLBITE_WORKERS", 2),
+            jwks_refetch_seconds=float(_int(env, "SKILLBITE_JWKS_REFETCH_SECONDS", 10)),
+            launch_token_minutes=_int(env, "SKILLBITE_LAUNCH_TOKEN_MINUTES", 120),
+        )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None

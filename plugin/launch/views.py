@@ -1,0 +1,150 @@
+"""LTI 1.3 endpoints the LMS talks to: /lti/login, /lti/launch, and the launch's first page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from lti.errors import LaunchError
+from lti.launch import validate_launch
+from lti.oidc import begin_login
+from plugin.launch.access import current_launch, require_launch
+from plugin.launch.keysets import platform_keys
+from plugin.launch.models import LaunchState
+from plugin.launch.services import open_launch_session
+from plugin.launch.stores import DatabaseLaunchStates
+from plugin.launch.tokens import FIELD, cookie_options, issue_token, set_session_cookie
+from plugin.logs import event
+from plugin.platforms.models import Platform
+from plugin.platforms.services import DatabaseRegistrations
+from plugin.web.context import db, runtime
+
+bp = Blueprint("launch", __name__, template_folder="templates")
+log = logging.getLogger("skillbite.launch")
+
+STATE_TTL_SECONDS = 600
+STATE_COOKIE_PREFIX = "lti_state_"
+STORAGE_FIELD = "lti_storage_state"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    """LTI Core 1.3 §4.1: third-party initiated login, answered with the OIDC authentication request."""
+    cfg = runtime().config
+    session = db()
+    params = {key: value for key, value in request.values.items()}
+    login_redirect = begin_login(
+        params,
+        registrations=DatabaseRegistrations(session),
+        states=DatabaseLaunchStates(session),
+        redirect_uri=cfg.url("/lti/launch"),
+        state_ttl_seconds=STATE_TTL_SECONDS,
+    )
+    session.commit()
+    event(log, "login started", issuer=login_redirect.registration.issuer,
+          platform_id=login_redirect.registration.id)
+    if login_redirect.storage_target:
+        # LTI Platform Storage (lti-cs-oidc 0.1): keep the state in the platform's frame as well,
+        # so the launch can be tied to this browser when third-party cookies are blocked.
+        response = Response(render_template(
+            "launch/storage_login.html", redirect_url=login_redirect.url, state=login_redirect.state,
+            target=login_redirect.storage_target,
+            platform_origin=_origin(login_redirect.registration.auth_login_url)))
+    else:
+        response = redirect(login_redirect.url, code=302)
+    response.set_cookie(STATE_COOKIE_PREFIX + login_redirect.state, login_redirect.state,
+                        max_age=STATE_TTL_SECONDS, path="/lti/", **cookie_options(cfg.secure))  # type: ignore[arg-type]
+    return response
+
+
+def _platform_origin(state_data: dict[str, object]) -> str:
+    platform = db().get(Platform, state_data.get("registration_id"))
+    return _origin(platform.auth_login_url) if platform else _origin(str(state_data.get("iss", "")))
+
+
+def _state_is_bound(state: str) -> bool | Response:
+    """Security Framework 1.0 §5.1.1.1: the state must come back to the browser that started the login.
+
+    True when the state cookie matches; a page that asks the platform's storage when the cookie was
+    blocked but the platform offered storage; False otherwise.
+    """
+    cookie = request.cookies.get(STATE_COOKIE_PREFIX + state)
+    if cookie is not None and hmac.compare_digest(cookie, state):
+        return True
+    stored = db().get(LaunchState, state)
+    if stored is None:
+        raise LaunchError("invalid_state", "This launch has expired or was already used.",
+                          "Open Skillbite again from the LMS. If it keeps happening, the LMS may be "
+                          "sending launches to the wrong tool URL.")
+    target = stored.data.get("storage_target")
+    if target:
+        answered = request.form.get(STORAGE_FIELD)
+        if answered is None:
+            return Response(render_template(
+                "launch/storage_launch.html", fields=dict(request.form), state=state, target=target,
+                storage_field=STORAGE_FIELD,
+                platform_origin=_platform_origin(stored.data)))
+        return hmac.compare_digest(answered, state)
+    return False
+
+
+@bp.post("/lti/launch")
+def launch() -> Response | str:
+    """LTI Core 1.3 §5 / Security Framework §5.1.3: validate the id_token, open a session, show page one."""
+    cfg = runtime().config
+    id_token = request.form.get("id_token")
+    state = request.form.get("state")
+    if request.form.get("error"):
+        raise LaunchError("platform_error", f"The LMS refused the login: {request.form.get('error')}.",
+                          "Check that Skillbite is enabled for this course and that you are logged in.")
+    if not id_token:
+        raise LaunchError("missing_id_token", "The LMS did not send an id_token.",
+                          "Check the tool's redirect URL in the LMS: it must be " + cfg.url("/lti/launch"))
+    if not state:
+        raise LaunchError("missing_state", "The LMS did not send the login state back.",
+                          "The LMS must echo the state of the login request (OIDC form_post).")
+    bound = _state_is_bound(state)
+    if isinstance(bound, Response):
+        return bound
+    if not bound:
+        raise LaunchError(
+            "state_not_bound", "Your browser did not keep the login cookie, so this launch cannot be "
+            "tied to you.",
+            "Third-party cookies seem blocked. Open the activity in a new window, or ask the LMS admin "
+            "to enable LTI platform storage or to open Skillbite in a new window.", status=401)
+    session = db()
+    states = DatabaseLaunchStates(session)
+    message = validate_launch(
+        id_token, states.take_state(state),
+        registrations=DatabaseRegistrations(session),
+        keys=platform_keys(session),
+        states=states,
+    )
+    lifetime = dt.timedelta(minutes=cfg.launch_token_minutes)
+    launch_session = open_launch_session(session, message, lifetime)
+    session.commit()
+    event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
+          message_type=message.message_type, anonymous=message.is_anonymous)
+    token = issue_token(launch_session.id)
+    response = redirect(url_for("launch.home", **{FIELD: token}), code=303)
+    set_session_cookie(response, token, cfg.secure, int(lifetime.total_seconds()))
+    response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
+    return response
+
+
+@bp.get("/learn")
+@require_launch
+def home() -> str:
+    """The first page after a launch: who you are, where you came from, and what you can do here."""
+    launch_session = current_launch()
+    assert launch_session is not None
+    return render_template("launch/home.html", launch=launch_session)

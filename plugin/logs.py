@@ -1,0 +1,69 @@
+"""Structured logs: one JSON object per line, with the request id, and never a token or personal data.
+
+Call sites log codes and ids, not payloads. As a second line of defence :class:`RedactingFilter`
+masks any field or message fragment that looks like a JWT, a bearer token or a password.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from contextvars import ContextVar
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+_SECRETISH = re.compile(r"(?i)(bearer\s+|password=|token=|id_token=|secret=)[^\s&\"']+")
+SENSITIVE_FIELDS = {"id_token", "token", "access_token", "password", "registration_token", "secret",
+                    "email", "name", "authorization", "state", "nonce", "client_assertion"}
+
+
+def redact(text: str) -> str:
+    return _SECRETISH.sub(r"\1[redacted]", _JWT.sub("[jwt]", text))
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)  # type: ignore[assignment]
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = request_id.get()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in getattr(record, "fields", {}).items():
+            entry[key] = "[redacted]" if key in SENSITIVE_FIELDS else value
+        if record.exc_info:
+            entry["error"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("skillbite")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:
+    """Log an event with structured fields (codes and ids only)."""
+    logger.log(level, message, extra={"fields": fields})

@@ -1,0 +1,127 @@
+"""Registering platforms (by hand, by dynamic registration, by the demo) and looking them up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti.storage import DeploymentPolicy, PlatformRegistration
+from plugin.platforms.models import Deployment, Platform
+
+
+class PlatformError(ValueError):
+    """A registration that cannot be saved, with what to change."""
+
+
+def _check_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise PlatformError(f"{name} must be an absolute http(s) URL, got {value!r}")
+
+
+def add_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployment_ids: Iterable[str] = (),
+    name: str | None = None,
+    token_audience: str | None = None,
+    deployment_policy: DeploymentPolicy = DeploymentPolicy.KNOWN_ONLY,
+    registered_by: str = "manual",
+    product: str | None = None,
+) -> Platform:
+    for field, value in (("issuer", issuer), ("auth login URL", auth_login_url),
+                         ("auth token URL", auth_token_url), ("JWKS URL", key_set_url)):
+        _check_url(field, value)
+    if not client_id.strip():
+        raise PlatformError("client_id must not be empty")
+    platform = Platform(
+        name=name or urlsplit(issuer).netloc,
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=auth_login_url,
+        auth_token_url=auth_token_url,
+        key_set_url=key_set_url,
+        token_audience=token_audience,
+        deployment_policy=deployment_policy.value,
+        registered_by=registered_by,
+        product=product,
+    )
+    platform.deployments = [Deployment(deployment_id=d) for d in dict.fromkeys(deployment_ids)]
+    try:
+        with session.begin_nested():
+            session.add(platform)
+    except IntegrityError:
+        raise PlatformError(
+            f"Issuer {issuer} with client_id {client_id} is already registered "
+            "(`skillbite platform list` shows it)."
+        ) from None
+    return platform
+
+
+def add_deployment(session: Session, platform: Platform, deployment_id: str, *, first_seen: bool = False) -> None:
+    exists = session.scalar(
+        sa.select(Deployment.id).where(Deployment.platform_id == platform.id,
+                                       Deployment.deployment_id == deployment_id)
+    )
+    if exists is None:
+        try:
+            with session.begin_nested():
+                session.add(Deployment(platform_id=platform.id, deployment_id=deployment_id,
+                                       recorded_on_first_launch=first_seen))
+        except IntegrityError:
+            pass  # recorded by a concurrent launch of the same new deployment
+
+
+def list_platforms(session: Session) -> list[Platform]:
+    return list(session.scalars(sa.select(Platform).order_by(Platform.id)))
+
+
+def as_registration(platform: Platform) -> PlatformRegistration:
+    return PlatformRegistration(
+        id=platform.id,
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        auth_login_url=platform.auth_login_url,
+        auth_token_url=platform.auth_token_url,
+        key_set_url=platform.key_set_url,
+        algorithm=platform.algorithm,
+        deployment_policy=DeploymentPolicy(platform.deployment_policy),
+        audience=platform.token_audience,
+        enabled=platform.enabled,
+    )
+
+
+class DatabaseRegistrations:
+    """:class:`lti.storage.RegistrationLookup` over the database."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find_registration(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
+        query = sa.select(Platform).where(Platform.issuer == issuer, Platform.enabled.is_(True))
+        if client_id is not None:
+            query = query.where(Platform.client_id == client_id)
+        found = list(self._session.scalars(query.limit(2)))
+        if len(found) != 1:
+            return None
+        return as_registration(found[0])
+
+    def deployment_known(self, registration: PlatformRegistration, deployment_id: str) -> bool:
+        return self._session.scalar(
+            sa.select(Deployment.id).where(Deployment.platform_id == registration.id,
+                                           Deployment.deployment_id == deployment_id)
+        ) is not None
+
+    def record_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
+        platform = self._session.get(Platform, registration.id)
+        assert platform is not None
+        add_deployment(self._session, platform, deployment_id, first_seen=True)

@@ -1,0 +1,49 @@
+"""Every failure a person can meet becomes a page (or JSON) that says what happened and what to do."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from lti.errors import LaunchError
+from plugin.logs import event
+
+log = logging.getLogger("skillbite.web")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def error_response(status: int, title: str, message: str, hint: str = "", code: str = "") -> Response:
+    if _wants_json():
+        response = jsonify(error=code or title, message=message, hint=hint)
+    else:
+        response = Response(render_template("error.html", title=title, message=message, hint=hint,
+                                            code=code, status=status))
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(LaunchError)
+    def launch_error(exc: LaunchError) -> Response:
+        event(log, "launch rejected", logging.WARNING, code=exc.code, path=request.path)
+        return error_response(exc.status, "This launch could not be completed", exc.message, exc.hint,
+                              exc.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return error_response(exc.code or 500, exc.name, exc.description or "", code=exc.name.lower())
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.path)
+        return error_response(500, "Something went wrong on our side",
+                              "The error was logged. Please try again in a moment.",
+                              "If it keeps happening, tell your LMS administrator the time it happened.",
+                              "internal_error")

@@ -7,10 +7,10 @@ import uuid
 from flask import Flask, g, request
 
 from plugin.config import Config
+from plugin.health import views as health_views
 from plugin.keys import views as keys_views
 from plugin.keys.services import ensure_signing_key, instance_secret
 from plugin.launch import views as launch_views
-from plugin.health import views as health_views
 from plugin.logs import configure_logging, request_id
 from plugin.migrate import require_current_schema
 from plugin.runtime import Runtime

@@ -18,16 +18,16 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def pending_revisions(engine: sa.Engine) -> tuple[str | None, str | None]:
-    """(current, head): equal when the database is up to date."""
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+def pending_revisions(engine: sa.Engine) -> tuple[frozenset[str], frozenset[str]]:
+    """(current heads, script heads): equal when the database is up to date."""
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    return current, script.get_current_head()
+        current = MigrationContext.configure(conn).get_current_heads()
+    return frozenset(current), frozenset(script.get_heads())
 
 
 class UnmigratedDatabase(RuntimeError):
@@ -38,6 +38,7 @@ def require_current_schema(engine: sa.Engine) -> None:
     current, head = pending_revisions(engine)
     if current != head:
         raise UnmigratedDatabase(
-            f"The database schema is at {current or 'nothing'} but this Skillbite needs {head}. "
+            f"The database schema is at {', '.join(sorted(current)) or 'nothing'} but this Skillbite "
+            f"needs {', '.join(sorted(head))}. "
             "Run `skillbite db upgrade` first."
         )

@@ -11,6 +11,7 @@ from lti.keys import PlatformKeys
 from plugin.launch.stores import DatabaseKeySetCache
 from plugin.web.context import runtime
 
+
 class KeySetMemory:
     """This process's copy of platform JWKS documents (one per app, held by the Runtime)."""
 

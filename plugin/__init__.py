@@ -13,6 +13,7 @@ from plugin.keys.services import ensure_signing_key, instance_secret
 from plugin.launch import views as launch_views
 from plugin.logs import configure_logging, request_id
 from plugin.migrate import require_current_schema
+from plugin.registration import views as registration_views
 from plugin.runtime import Runtime
 from plugin.web import errors, headers
 from plugin.web.context import close_db
@@ -41,7 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     headers.install(app)
     errors.register_error_handlers(app)
-    for blueprint in (health_views.bp, keys_views.bp, launch_views.bp):
+    for blueprint in (health_views.bp, keys_views.bp, launch_views.bp, registration_views.bp):
         app.register_blueprint(blueprint)
     if config.demo:
         from plugin.demo import views as demo_views

@@ -1,0 +1,63 @@
+"""/lti/register (LTI Dynamic Registration 1.0, Moodle 4.x flow) and /lti/canvas.json."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from lti.registration import fetch_platform_configuration
+from plugin.logs import event
+from plugin.registration.services import canvas_configuration, register_with_platform, tool_description
+from plugin.web.context import db, runtime
+
+bp = Blueprint("registration", __name__, template_folder="templates")
+log = logging.getLogger("skillbite.registration")
+FORM_MAX_AGE_SECONDS = 900
+
+
+def _signer() -> URLSafeTimedSerializer:
+    from flask import current_app
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="skillbite.registration")  # type: ignore[arg-type]
+
+
+@bp.get("/lti/register")
+def start() -> str:
+    """DR 1.0 §3.3: the platform opens this page with openid_configuration and registration_token.
+
+    We show what is about to be registered; the admin confirms. The form carries both values signed
+    (the signature is the CSRF protection: a forged form cannot be made without the instance secret).
+    """
+    openid_configuration = request.args.get("openid_configuration", "").strip()
+    if not openid_configuration:
+        abort(400, description="This is Skillbite's dynamic registration URL. Paste it into your LMS "
+                               "(Moodle: Site administration › Plugins › Manage tools › Tool URL); the LMS "
+                               "then opens it with an openid_configuration parameter.")
+    platform_config = fetch_platform_configuration(openid_configuration, runtime().http)
+    form = _signer().dumps({"openid_configuration": openid_configuration,
+                            "registration_token": request.args.get("registration_token")})
+    return render_template("registration/confirm.html", platform=platform_config,
+                           tool=tool_description(runtime().config), form=form)
+
+
+@bp.post("/lti/register")
+def finish() -> str:
+    """DR 1.0 §3.5–3.6: register, store the platform, then tell the LMS to close (§3.6.3)."""
+    try:
+        values = _signer().loads(request.form.get("form", ""), max_age=FORM_MAX_AGE_SECONDS)
+    except BadSignature:
+        abort(400, description="This registration form has expired or was altered. Start the "
+                               "registration again from your LMS.")
+    session = db()
+    platform = register_with_platform(session, runtime().config, runtime().http,
+                                      values["openid_configuration"], values.get("registration_token"))
+    session.commit()
+    event(log, "platform registered", platform_id=platform.id, issuer=platform.issuer, method="dynamic")
+    return render_template("registration/done.html", platform=platform)
+
+
+@bp.get("/lti/canvas.json")
+def canvas_json() -> Response:
+    return jsonify(canvas_configuration(runtime().config))

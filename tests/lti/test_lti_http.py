@@ -1,0 +1,85 @@
+"""The one HTTP helper: timeouts always, and failures as ServiceError that say whether to retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from lti.errors import ServiceError
+from lti.http import HttpClient
+
+
+class ScriptedAdapter(BaseAdapter):
+    """A transport that answers from a script and records the timeout each request was sent with."""
+
+    def __init__(self, status: int = 200, body: bytes = b"{}", error: Exception | None = None) -> None:
+        super().__init__()
+        self.status, self.body, self.error = status, body, error
+        self.timeouts: list[Any] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.timeouts.append(kwargs.get("timeout"))
+        if self.error is not None:
+            raise self.error
+        response = requests.Response()
+        response.status_code = self.status
+        response._content = self.body
+        response.headers["Content-Type"] = "application/json"
+        response.request = request
+        response.url = request.url or ""
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def client(adapter: ScriptedAdapter) -> HttpClient:
+    session = requests.Session()
+    session.mount("https://", adapter)
+    return HttpClient(timeout=7.0, session=session)
+
+
+def test_get_json_returns_the_body_and_always_sends_timeouts() -> None:
+    adapter = ScriptedAdapter(body=b'{"keys": []}')
+    assert client(adapter).get_json("https://lms.example/jwks") == {"keys": []}
+    assert adapter.timeouts == [(5.0, 7.0)]
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(500, True), (503, True), (429, True), (404, False)])
+def test_non_2xx_is_a_service_error(status: int, retryable: bool) -> None:
+    with pytest.raises(ServiceError) as caught:
+        client(ScriptedAdapter(status=status)).get_json("https://lms.example/jwks?token=secret")
+    assert caught.value.status == status
+    assert caught.value.retryable is retryable
+    assert "secret" not in str(caught.value)
+
+
+def test_non_json_body_is_a_clear_service_error() -> None:
+    with pytest.raises(ServiceError) as caught:
+        client(ScriptedAdapter(body=b"<html>login</html>")).get_json("https://lms.example/jwks")
+    assert "did not return JSON" in str(caught.value)
+    assert caught.value.retryable is False
+
+
+@pytest.mark.parametrize("error", [requests.ConnectionError("refused"), requests.ReadTimeout("slow")])
+def test_network_failure_is_retryable(error: Exception) -> None:
+    for call in ("get", "post_json", "post_form"):
+        http = client(ScriptedAdapter(error=error))
+        with pytest.raises(ServiceError) as caught:
+            if call == "get":
+                http.get_json("https://lms.example/x")
+            elif call == "post_json":
+                http.post_json("https://lms.example/x", {"a": 1})
+            else:
+                http.post_form("https://lms.example/x", {"a": "1"})
+        assert caught.value.retryable is True
+
+
+def test_post_returns_the_response_whatever_its_status() -> None:
+    adapter = ScriptedAdapter(status=400, body=b'{"error": "invalid_scope"}')
+    response = client(adapter).post_form("https://lms.example/token", {"grant_type": "client_credentials"})
+    assert response.status_code == 400 and response.json() == {"error": "invalid_scope"}
+    assert adapter.timeouts == [(5.0, 7.0)]

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from plugin import create_app
 from plugin.config import Config
 from plugin.migrate import upgrade
+from tests.support.fixtures import strict_platform, third_party_platform  # noqa: F401
 
 POSTGRES_URL = os.environ.get("SKILLBITE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKEND = os.environ.get("SKILLBITE_TEST_DB", "sqlite")

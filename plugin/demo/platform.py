@@ -8,6 +8,7 @@ allowed, because anyone who reaches it can launch as anyone.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,10 +21,10 @@ from lti import claims, tool_keys
 from lti.storage import DeploymentPolicy, SigningKey
 from plugin.config import Config
 from plugin.instance import SecretBox
-from plugin.keys.models import InstanceSecret
+from plugin.keys.services import instance_secret
 from plugin.launch.stores import DatabaseKeySetCache
 from plugin.platforms.models import Platform
-from plugin.platforms.services import add_platform
+from plugin.platforms.services import PlatformError, add_platform
 
 CLIENT_ID = "skillbite-demo"
 DEPLOYMENT_ID = "demo-deployment"
@@ -106,26 +107,21 @@ class DemoPlatform:
 
 def ensure_demo_platform(session: Session, config: Config, box: SecretBox) -> DemoPlatform:
     """Register the demo platform once and seed the tool's JWKS cache with its public key."""
-    pem = _demo_private_key(session, box)
+    pem = instance_secret(session, box, "demo_platform_key", make=tool_keys.generate_rsa_private_key_pem)
     demo = DemoPlatform(config, SigningKey(kid=tool_keys.key_id_for(pem), private_key_pem=pem))
     existing = session.scalar(sa.select(Platform).where(Platform.issuer == demo.issuer,
                                                         Platform.client_id == CLIENT_ID))
     if existing is None:
-        add_platform(session, issuer=demo.issuer, client_id=CLIENT_ID,
-                     auth_login_url=config.url("/demo/authorize"), auth_token_url=config.url("/demo/token"),
-                     key_set_url=config.url("/demo/jwks"), deployment_ids=[DEPLOYMENT_ID],
-                     name="Skillbite demo LMS", deployment_policy=DeploymentPolicy.KNOWN_ONLY,
-                     registered_by="demo", product="skillbite-demo")
+        with contextlib.suppress(PlatformError):  # another web process registered it a moment ago
+            add_platform(session, issuer=demo.issuer, client_id=CLIENT_ID,
+                         auth_login_url=config.url("/demo/authorize"), auth_token_url=config.url("/demo/token"),
+                         key_set_url=config.url("/demo/jwks"), deployment_ids=[DEPLOYMENT_ID],
+                         name="Skillbite demo LMS", deployment_policy=DeploymentPolicy.KNOWN_ONLY,
+                         registered_by="demo", product="skillbite-demo")
     # The tool would fetch /demo/jwks over HTTP from itself; seeding the cache spares that round trip.
     DatabaseKeySetCache(session).put_key_set(config.url("/demo/jwks"), demo.jwks, time.time())
     return demo
 
 
-def _demo_private_key(session: Session, box: SecretBox) -> bytes:
-    row = session.get(InstanceSecret, "demo_platform_key")
-    if row is None:
-        row = InstanceSecret(name="demo_platform_key", value_sealed=box.seal(tool_keys.generate_rsa_private_key_pem()))
-        session.add(row)
-        session.flush()
-    return box.open(row.value_sealed)
+
 

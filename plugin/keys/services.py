@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,11 +73,12 @@ class DatabaseToolKeys:
         return public_jwks(self._session)
 
 
-def instance_secret(session: Session, box: SecretBox, name: str, nbytes: int = 32) -> bytes:
+def instance_secret(session: Session, box: SecretBox, name: str,
+                    make: Callable[[], bytes] = lambda: secrets.token_bytes(32)) -> bytes:
     """A secret generated once for the whole installation and shared by every process."""
     row = session.get(InstanceSecret, name)
     if row is None:
-        candidate = secrets.token_bytes(nbytes)
+        candidate = make()
         try:
             with session.begin_nested():
                 session.add(InstanceSecret(name=name, value_sealed=box.seal(candidate)))

@@ -1,0 +1,1 @@
+"""Courses: the content model, the package format, import and export."""

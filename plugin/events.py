@@ -53,7 +53,7 @@ class LearningEvent:
         if self.score_raw is None or self.score_max in (None, 0):
             return None
         low = self.score_min or 0.0
-        return max(-1.0, min(1.0, (self.score_raw - low) / (self.score_max - low)))  # type: ignore[operator]
+        return max(-1.0, min(1.0, (self.score_raw - low) / (self.score_max - low)))
 
 
 Handler = Callable[[Session, LearningEvent], None]

@@ -29,7 +29,7 @@ class RedactingFilter(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)  # type: ignore[assignment]
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

@@ -6,6 +6,7 @@ import hmac
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.config import ConfigError
 from plugin.demo.platform import CLIENT_ID, COURSE, PEOPLE, DemoPlatform, ensure_demo_platform
@@ -41,7 +42,7 @@ def course_page() -> str:
 
 
 @bp.get("/start/<person_key>")
-def start(person_key: str) -> Response:
+def start(person_key: str) -> BaseResponse:
     """The LMS side of a launch: third-party initiated login to the tool (LTI Core 1.3 §4.1)."""
     person = PEOPLE.get(person_key) or abort(404)
     params = _demo().login_initiation(person)

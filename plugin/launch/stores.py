@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,9 +47,11 @@ class DatabaseLaunchStates:
 def purge_expired(session: Session) -> int:
     """Delete expired states and nonces; run by the worker and by `skillbite db purge`."""
     now = utcnow()
-    removed = session.execute(sa.delete(LaunchState).where(LaunchState.expires_at <= now)).rowcount
-    removed += session.execute(sa.delete(UsedNonce).where(UsedNonce.expires_at <= now)).rowcount
-    return int(removed or 0)
+    removed = 0
+    for model in (LaunchState, UsedNonce):
+        result: CursorResult[Any] = session.execute(sa.delete(model).where(model.expires_at <= now))  # type: ignore[assignment]
+        removed += result.rowcount or 0
+    return removed
 
 
 class DatabaseKeySetCache:

@@ -7,8 +7,9 @@ works without cookies; the cookie is only a convenience.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 COOKIE = "skillbite_launch"
 FIELD = "lt"

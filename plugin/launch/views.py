@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti.errors import LaunchError
 from lti.launch import validate_launch
@@ -37,7 +38,7 @@ def _origin(url: str) -> str:
 
 
 @bp.route("/lti/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> BaseResponse:
     """LTI Core 1.3 §4.1: third-party initiated login, answered with the OIDC authentication request."""
     cfg = runtime().config
     session = db()
@@ -55,7 +56,7 @@ def login() -> Response | str:
     if login_redirect.storage_target:
         # LTI Platform Storage (lti-cs-oidc 0.1): keep the state in the platform's frame as well,
         # so the launch can be tied to this browser when third-party cookies are blocked.
-        response = Response(render_template(
+        response: BaseResponse = Response(render_template(
             "launch/storage_login.html", redirect_url=login_redirect.url, state=login_redirect.state,
             target=login_redirect.storage_target,
             platform_origin=_origin(login_redirect.registration.auth_login_url)))
@@ -98,7 +99,7 @@ def _state_is_bound(state: str) -> bool | Response:
 
 
 @bp.post("/lti/launch")
-def launch() -> Response | str:
+def launch() -> BaseResponse:
     """LTI Core 1.3 §5 / Security Framework §5.1.3: validate the id_token, open a session, show page one."""
     cfg = runtime().config
     id_token = request.form.get("id_token")
@@ -135,7 +136,7 @@ def launch() -> Response | str:
     event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
           message_type=message.message_type, anonymous=message.is_anonymous)
     token = issue_token(launch_session.id)
-    response = redirect(url_for("launch.home", **{FIELD: token}), code=303)
+    response = redirect(url_for("launch.home") + "?" + urlencode({FIELD: token}), code=303)
     set_session_cookie(response, token, cfg.secure, int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response

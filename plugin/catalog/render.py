@@ -1,0 +1,198 @@
+"""Markdown → sanitized HTML blocks. A package can never inject script: raw HTML is off in the parser and
+nh3 (the Ammonia sanitizer) removes anything not on the allow-list from what the parser produces.
+
+Blocks are fenced in the Markdown body: ```` ```video ```` (YAML: src + captions, or an allow-listed
+embed), ```` ```callout tip|note|warning ```` (Markdown inside), and ordinary code fences.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "code", "pre", "blockquote",
+                "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "span", "del",
+                "sup", "sub"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "code": {"class"},
+                      "th": {"align"}, "td": {"align"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+CALLOUT_KINDS = ("tip", "note", "warning")
+# Embeds are only allowed from privacy-friendly player URLs of these providers (CSP frame-src lists them).
+EMBED_PROVIDERS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
+WORDS_PER_MINUTE = 200
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+_md_inline = MarkdownIt("commonmark", {"html": False})
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def render_inline(text: str) -> str:
+    """Short Markdown (prompts, choices, feedback) → sanitized inline HTML. Cached: the same strings recur."""
+    return sanitize(_md_inline.renderInline(text or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def render_text(text: str) -> str:
+    return sanitize(_md.render(text or ""))
+
+
+@dataclass
+class RenderedBody:
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    words: int = 0
+    videos: list[dict[str, Any]] = field(default_factory=list)
+    images: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line in body, message)
+    assets_used: set[str] = field(default_factory=set)
+
+
+AssetResolver = Callable[[str], str | None]  # package path → URL, or None when the file is missing
+
+
+def _is_external(url: str) -> bool:
+    return bool(urlsplit(url).scheme) or url.startswith("//")
+
+
+def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody, line0: int) -> None:
+    """Images must be package files with alt text; links must be http(s)/mailto or package files."""
+    for token in tokens:
+        line = line0 + (token.map[0] if token.map else 0)
+        for child in token.children or []:
+            if child.type == "image":
+                src = str(child.attrGet("src") or "")
+                alt = "".join(c.content for c in child.children or [])
+                if not alt.strip():
+                    out.problems.append((line, f"image {src!r} has no alt text: write ![what it shows]({src})"))
+                if _is_external(src):
+                    out.problems.append((line, f"image {src!r} is not in the package: add the file to the "
+                                               "package and link it by its path (external images are blocked)"))
+                    continue
+                url = resolve(src)
+                if url is None:
+                    out.problems.append((line, f"image {src!r} is not in the package: check the path"))
+                else:
+                    out.assets_used.add(src.lstrip("./"))
+                    child.attrSet("src", url)
+                    out.images += 1
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                scheme = urlsplit(href).scheme.lower()
+                if scheme and scheme not in URL_SCHEMES:
+                    out.problems.append((line, f"link {href!r} uses `{scheme}:`: only http, https and mailto "
+                                               "links are allowed (it will be removed)"))
+                elif not scheme and href and not href.startswith("#") and resolve(href) is not None:
+                    out.assets_used.add(href.lstrip("./"))
+                    child.attrSet("href", str(resolve(href)))
+            elif child.type == "text":
+                out.words += len(child.content.split())
+
+
+def _markdown_block(source: str, resolve: AssetResolver, out: RenderedBody, line0: int) -> str:
+    tokens = _md.parse(source)
+    _check_links(tokens, resolve, out, line0)
+    for token in tokens:
+        if token.type in {"fence", "code_block"}:
+            out.words += len(token.content.split())
+    return sanitize(_md.renderer.render(tokens, _md.options, {}))
+
+
+def _video_block(spec: Any, resolve: AssetResolver, out: RenderedBody, line: int) -> dict[str, Any] | None:
+    if not isinstance(spec, dict) or not spec.get("title"):
+        out.problems.append((line, "a video block needs YAML with `title:` and either `src:` + `captions:` "
+                                   "(package files) or `embed:` (an allow-listed player URL)"))
+        return None
+    block: dict[str, Any] = {"kind": "video", "title": str(spec["title"]),
+                             "duration": float(spec.get("duration") or 120)}
+    if spec.get("embed"):
+        url = str(spec["embed"])
+        parts = urlsplit(url)
+        prefix = EMBED_PROVIDERS.get(parts.netloc)
+        if parts.scheme != "https" or prefix is None or not parts.path.startswith(prefix):
+            allowed = ", ".join(f"https://{h}{p}…" for h, p in EMBED_PROVIDERS.items())
+            out.problems.append((line, f"embed {url!r} is not from an allowed provider: use {allowed}"))
+            return None
+        block.update(embed=url, origin=f"https://{parts.netloc}")
+        return block
+    src, captions = str(spec.get("src") or ""), str(spec.get("captions") or "")
+    src_url = resolve(src) if src else None
+    if src_url is None:
+        out.problems.append((line, f"video `src: {src}` is not a file in the package: add it or fix the path"))
+        return None
+    if not captions.endswith(".vtt") or resolve(captions) is None:
+        out.problems.append((line, "a video needs `captions:` naming a WebVTT (.vtt) file in the package "
+                                   "(WCAG 1.2.2: captions for prerecorded video)"))
+        return None
+    out.assets_used.update({src.lstrip("./"), captions.lstrip("./")})
+    block.update(src=src_url, captions=resolve(captions), lang=str(spec.get("lang") or "en"),
+                 type=_video_type(src))
+    return block
+
+
+def _video_type(path: str) -> str:
+    return {"webm": "video/webm", "mp4": "video/mp4", "ogv": "video/ogg"}.get(path.rsplit(".", 1)[-1].lower(),
+                                                                             "video/mp4")
+
+
+FENCE = re.compile(r"^(```+)\s*(video|callout)\b\s*(\w*)\s*$")
+
+
+def render_body(body: str, resolve: AssetResolver, first_line: int = 1,
+                load_yaml: Callable[[str, int], Any] | None = None) -> RenderedBody:
+    """Split a nugget's Markdown into blocks and render each. ``first_line``: the body's line in its file."""
+    out = RenderedBody()
+    lines = body.splitlines(keepends=True)
+    text_start, index = 0, 0
+
+    def flush_text(end: int) -> None:
+        chunk = "".join(lines[text_start:end])
+        if chunk.strip():
+            out.blocks.append({"kind": "text", "html": _markdown_block(chunk, resolve, out, first_line + text_start)})
+
+    while index < len(lines):
+        match = FENCE.match(lines[index].rstrip("\n"))
+        if not match:
+            index += 1
+            continue
+        flush_text(index)
+        fence, kind, arg = match.groups()
+        close = next((j for j in range(index + 1, len(lines)) if lines[j].strip() == fence), None)
+        if close is None:
+            out.problems.append((first_line + index, f"the {kind} block is not closed: add a {fence} line"))
+            close = len(lines)
+        inner = "".join(lines[index + 1:close])
+        line = first_line + index
+        if kind == "video":
+            spec = load_yaml(inner, line + 1) if load_yaml else None
+            block = _video_block(spec, resolve, out, line)
+            if block:
+                out.blocks.append(block)
+                out.videos.append(block)
+        else:
+            if arg not in CALLOUT_KINDS:
+                out.problems.append((line, f"callout kind {arg!r}: use one of {', '.join(CALLOUT_KINDS)}, "
+                                           "e.g. ```callout tip"))
+            out.blocks.append({"kind": "callout", "variant": arg if arg in CALLOUT_KINDS else "note",
+                               "html": _markdown_block(inner, resolve, out, line + 1)})
+        index = close + 1
+        text_start = index
+    flush_text(len(lines))
+    return out
+
+
+def estimate_minutes(words: int, video_seconds: float, images: int, items: int) -> int:
+    """Reading at 200 words a minute, videos at their length, 10 s per image, 30 s per quiz item."""
+    seconds = words / WORDS_PER_MINUTE * 60 + video_seconds + images * 10 + items * 30
+    return max(1, round(seconds / 60))

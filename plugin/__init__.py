@@ -24,8 +24,15 @@ def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     configure_logging(config.log_level, config.log_format)
     runtime = Runtime.build(config)
-    require_current_schema(runtime.engine)
+    try:
+        return _build(config, runtime)
+    except BaseException:
+        runtime.engine.dispose()  # a refused start leaves no open connection behind
+        raise
 
+
+def _build(config: Config, runtime: Runtime) -> Flask:
+    require_current_schema(runtime.engine)
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=64 * 1024 * 1024)
     app.extensions["skillbite"] = runtime

@@ -172,6 +172,19 @@ def keys_retire(kid: str) -> None:
     click.echo(f"Key {kid} retired.")
 
 
+@main.group()
+def config() -> None:
+    """Configuration."""
+
+
+@config.command("docs")
+def config_docs() -> None:
+    """Print the table of SKILLBITE_* variables (docs/configuration.md)."""
+    from plugin.config import variables_markdown
+
+    click.echo(variables_markdown(), nl=False)
+
+
 def _entry(argv: list[str] | None = None) -> Any:
     return main.main(args=argv, prog_name="skillbite")
 

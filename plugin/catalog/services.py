@@ -1,0 +1,163 @@
+"""Importing, listing and exporting courses. Callers own the transaction: an import is all or nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy.orm import Session, selectinload
+
+from plugin.catalog.models import Asset, Course, CourseVersion, Module, Nugget, QuizItem
+from plugin.catalog.package import MANIFEST, PackageFiles, Problem, read_package, write_zip
+from plugin.catalog.render import render_inline, render_text
+from plugin.catalog.validate import ParsedCourse, parse_package
+from plugin.db import utcnow
+
+DEMO_COURSE = Path(__file__).parent / "demo_course"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class CourseNotFound(LookupError):
+    pass
+
+
+@dataclass
+class ImportResult:
+    course: Course
+    version: CourseVersion
+    created: bool  # False when the package equals the latest version: nothing was written
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def import_package(session: Session, source: Path | bytes | io.BufferedIOBase | PackageFiles,
+                   progress: Progress = _no_progress) -> ImportResult:
+    """Check a package whole, then write it as a new published version (or find it unchanged).
+
+    Raises :class:`~plugin.catalog.package.PackageInvalid` before writing anything. The caller commits.
+    """
+    files = source if isinstance(source, PackageFiles) else read_package(source)
+    progress("checking", 0, 1)
+    parsed = parse_package(files)
+    progress("checking", 1, 1)
+    course = session.scalar(sa.select(Course).where(Course.slug == parsed.manifest["slug"]).with_for_update())
+    if course is None:
+        course = Course(slug=parsed.manifest["slug"], title=parsed.manifest["title"])
+        session.add(course)
+        session.flush()
+    latest = course.latest_version
+    if latest is not None and latest.content_hash == parsed.content_hash:
+        return ImportResult(course, latest, False, parsed.warnings)
+    version = _write_version(session, course, parsed, (latest.number + 1) if latest else 1, progress)
+    course.title = version.title
+    course.latest_version = version
+    session.flush()
+    return ImportResult(course, version, True, parsed.warnings)
+
+
+def _write_version(session: Session, course: Course, parsed: ParsedCourse, number: int,
+                   progress: Progress) -> CourseVersion:
+    m = parsed.manifest
+    version = CourseVersion(course_id=course.id, number=number, title=m["title"], summary=m["summary"],
+                            language=m["language"], content_hash=parsed.content_hash,
+                            completion_rule=dict(m["completion"]), manifest=parsed.manifest_raw,
+                            minutes=sum(n.minutes for n in parsed.nuggets), published_at=utcnow())
+    session.add(version)
+    session.flush()
+    total, done, position = len(parsed.nuggets), 0, 0
+    for mi, pm in enumerate(parsed.modules):
+        module = Module(version_id=version.id, key=pm.key, title=pm.title, position=mi, prerequisites=pm.requires)
+        session.add(module)
+        session.flush()
+        for pn in pm.nuggets:
+            nugget = Nugget(version_id=version.id, module_id=module.id, key=pn.key, title=pn.title,
+                            position=position, minutes=pn.minutes, mastery_score=pn.mastery,
+                            max_attempts=pn.attempts, prerequisites=pn.requires, skills=pn.skills,
+                            blocks=pn.blocks, source_path=pn.path, front_matter=pn.front, body=pn.body,
+                            content_hash=pn.content_hash)
+            nugget.items = [QuizItem(key=spec["id"], position=i, type=spec["type"],
+                                     prompt_html=render_inline(spec["prompt"]),
+                                     explanation_html=render_text(spec["explanation"]),
+                                     points=spec["points"], spec=spec) for i, spec in enumerate(pn.items)]
+            session.add(nugget)
+            position += 1
+            done += 1
+            progress("writing", done, total)
+    session.add_all(Asset(version_id=version.id, path=a.path, media_type=a.media_type, sha256=a.sha256,
+                          size=len(a.data), data=a.data) for a in parsed.assets.values())
+    session.flush()
+    return version
+
+
+def list_courses(session: Session) -> list[Course]:
+    return list(session.scalars(
+        sa.select(Course).where(Course.latest_version_id.is_not(None)).order_by(Course.title)
+        .options(selectinload(Course.latest_version))))
+
+
+def course_by_slug(session: Session, slug: str) -> Course:
+    course = session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None or course.latest_version_id is None:
+        raise CourseNotFound(slug)
+    return course
+
+
+def get_version(session: Session, version_id: int) -> CourseVersion:
+    version = session.scalar(sa.select(CourseVersion).where(CourseVersion.id == version_id).options(
+        selectinload(CourseVersion.modules), selectinload(CourseVersion.nuggets).selectinload(Nugget.items)))
+    if version is None:
+        raise CourseNotFound(str(version_id))
+    return version
+
+
+def find_course(session: Session, ref: str) -> Course:
+    """A course by id or slug (what people type on the command line)."""
+    course = session.get(Course, int(ref)) if ref.isdigit() else session.scalar(
+        sa.select(Course).where(Course.slug == ref))
+    if course is None or course.latest_version_id is None:
+        raise CourseNotFound(ref)
+    return course
+
+
+def export_files(session: Session, version_id: int) -> dict[str, bytes]:
+    """The package that imports back to the same version (same content hash)."""
+    version = get_version(session, version_id)
+    files: dict[str, bytes] = {MANIFEST: _dump_yaml(version.manifest).encode()}
+    for nugget in version.nuggets:
+        files[nugget.source_path] = ("---\n" + _dump_yaml(nugget.front_matter) + "---\n" + nugget.body).encode()
+    for asset in session.scalars(sa.select(Asset).where(Asset.version_id == version.id)):
+        files[asset.path] = asset.data
+    return files
+
+
+def export_zip(session: Session, version_id: int) -> bytes:
+    return write_zip(export_files(session, version_id))
+
+
+def export_to(session: Session, version_id: int, target: Path) -> Path:
+    """A .zip when ``target`` ends in .zip, else a folder."""
+    files = export_files(session, version_id)
+    if target.suffix == ".zip":
+        target.write_bytes(write_zip(files))
+        return target
+    for path, data in files.items():
+        out = target / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    return target
+
+
+def _dump_yaml(data: object) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load_demo_course(session: Session) -> ImportResult:
+    """The shipped demo course, imported once (idempotent: an unchanged package writes nothing)."""
+    return import_package(session, DEMO_COURSE)

@@ -1,0 +1,139 @@
+"""``skillbite worker``: claim due messages, deliver them per kind, settle each outcome. Bounded loops only.
+
+At-least-once delivery plus idempotent destinations (deterministic xAPI statement ids, AGS scores with
+their timestamp) is what makes each message arrive exactly once, even when a worker is killed mid-batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from plugin.db import transaction, utcnow
+from plugin.logs import event
+from plugin.outbox import services
+from plugin.outbox.models import Status
+from plugin.outbox.registry import Delivered, Deliverer, Hold, Outcome, Park, Retry
+from plugin.outbox.services import ClaimedMessage
+
+log = logging.getLogger("skillbite.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    batch_size: int = 500
+    lease: dt.timedelta = dt.timedelta(seconds=120)
+    poll_seconds: float = 1.0
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 600.0
+    give_up_after: dt.timedelta = dt.timedelta(hours=72)
+
+
+def backoff_delay(attempts: int, settings: WorkerSettings, rand: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with "equal jitter": half the delay fixed, half random, capped."""
+    delay = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** max(0, attempts - 1))
+    return delay / 2 + rand() * delay / 2
+
+
+@dataclass
+class WorkerStats:
+    batches: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def as_dict(self) -> dict[str, int]:
+        return {"batches": self.batches, **self.outcomes}
+
+
+class Worker:
+    def __init__(self, sessions: sessionmaker[Session], deliverers: Mapping[str, Deliverer],
+                 settings: WorkerSettings) -> None:
+        self.sessions = sessions
+        self.deliverers = dict(deliverers)
+        self.settings = settings
+        self.stopping = threading.Event()
+        self.stats = WorkerStats()
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return (SIGTERM)."""
+        self.stopping.set()
+
+    def run(self, *, once: bool = False, max_seconds: float | None = None) -> WorkerStats:
+        """Deliver until stopped; ``once``: until nothing is due; ``max_seconds``: at most that long."""
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        while not self.stopping.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            handled = self.run_batch()
+            if handled:
+                continue
+            if once:
+                break
+            wait = self.settings.poll_seconds
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
+            self.stopping.wait(wait)
+        return self.stats
+
+    def run_batch(self) -> int:
+        """Claim one batch, deliver it, settle it. Returns the number of messages handled."""
+        with transaction(self.sessions) as session:
+            claim = services.claim(session, limit=self.settings.batch_size, lease=self.settings.lease,
+                                   kinds=sorted(self.deliverers))
+        if not claim.messages:
+            return 0
+        self.stats.batches += 1
+        by_kind: dict[str, list[ClaimedMessage]] = defaultdict(list)
+        for message in claim.messages:
+            by_kind[message.kind].append(message)
+        outcomes: dict[int, Outcome] = {}
+        for kind, messages in by_kind.items():
+            outcomes.update(self.deliverers[kind].deliver(messages))
+        self._settle(claim.token, claim.messages, outcomes)
+        return len(claim.messages)
+
+    def _settle(self, token: str, messages: list[ClaimedMessage], outcomes: Mapping[int, Outcome]) -> None:
+        now = utcnow()
+        delivered: list[int] = []
+        stopped: dict[tuple[Status, str], list[int]] = defaultdict(list)
+        retries: dict[tuple[dt.datetime, str], list[int]] = defaultdict(list)
+        for message in messages:
+            outcome = outcomes.get(message.id) or Retry("the deliverer gave no outcome for this message")
+            match outcome:
+                case Delivered():
+                    delivered.append(message.id)
+                case Park(reason=reason):
+                    stopped[(Status.PARKED, reason)].append(message.id)
+                case Hold(reason=reason):
+                    stopped[(Status.HELD, reason)].append(message.id)
+                case Retry(error=error, after=after):
+                    if now - message.created_at >= self.settings.give_up_after:
+                        reason = (f"gave up after {message.attempts} attempts over "
+                                  f"{self.settings.give_up_after}; last error: {error}")
+                        stopped[(Status.PARKED, reason)].append(message.id)
+                        continue
+                    delay = max(after or 0.0, backoff_delay(message.attempts, self.settings))
+                    # Messages of one failed request share a retry time, so they stay one batch later.
+                    retries[(now + dt.timedelta(seconds=round(delay, 3)), error)].append(message.id)
+        with transaction(self.sessions) as session:
+            services.mark_delivered(session, token, delivered, now)
+            for (status, reason), ids in stopped.items():
+                services.mark_stopped(session, token, ids, status=status, reason=reason, now=now)
+            for (at, error), ids in retries.items():
+                services.mark_retry(session, token, ids, at=at, error=error)
+        self.stats.outcomes["delivered"] += len(delivered)
+        for (status, _), ids in stopped.items():
+            self.stats.outcomes[status.value] += len(ids)
+        retried = sum(len(ids) for ids in retries.values())
+        self.stats.outcomes["retried"] += retried
+        if stopped or retried:
+            event(log, "outbox batch settled", logging.WARNING, delivered=len(delivered), retried=retried,
+                  parked=sum(len(i) for (s, _), i in stopped.items() if s is Status.PARKED),
+                  held=sum(len(i) for (s, _), i in stopped.items() if s is Status.HELD))

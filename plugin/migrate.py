@@ -8,7 +8,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from plugin.db import MIGRATIONS
+from plugin.db import MIGRATIONS, ensure_sqlite_folder
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -19,6 +19,7 @@ def alembic_config(database_url: str) -> AlembicConfig:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
+    ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -119,46 +119,48 @@ class _ContextReusingProcessor(_SafeProcessor):
     context (OB 3.0 scopes one to every class: Achievement, Profile, Alignment...) is applied to a fresh
     clone with a new ``_uuid`` every time, so that cache never hits and most of the time of a
     canonicalization goes into processing the same contexts again. Processing is a pure function of
-    (active context, local context, flags), and pyld's results are frozen, so the result is kept here,
-    keyed by the active context's ``_uuid`` and the local context (its URL, or the very object held by a
-    cached term definition: a strong reference is kept so its ``id`` cannot be reused). Expansion, and
-    with it the check that every term is defined, still runs on every document.
+    (active context, local context, flags), and pyld never changes an active context once it has a
+    ``_uuid`` (its own cache relies on that), so the result is kept here, keyed by the active context's
+    ``_uuid`` and the local context's content. Expansion, and with it the check that every term is
+    defined, still runs on every document; a context that fails to process is not kept.
     """
 
     def _process_context(self, active_ctx: Any, local_ctx: Any, options: dict[str, Any],
                          override_protected: bool = False, propagate: bool = True,
                          validate_scoped: bool = True, cycles: Any = None) -> Any:
-        local_key = _context_key(local_ctx)
-        if local_key is None or "_uuid" not in active_ctx:
+        uuid = active_ctx.get("_uuid") if isinstance(active_ctx, Mapping) else None
+        content = _context_content(local_ctx) if uuid is not None else None
+        if content is None:
             return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
                                             validate_scoped, cycles)
-        key = (active_ctx["_uuid"], local_key, override_protected, propagate, validate_scoped,
-               options.get("processingMode"))
+        key = (uuid, content, override_protected, propagate, validate_scoped, options.get("processingMode"))
         with _PROCESSED_LOCK:
             hit = _PROCESSED.get(key)
-        if hit is not None and hit[0] is local_ctx or hit is not None and isinstance(local_key, str | tuple):
-            return hit[1]
+        if hit is not None:
+            return hit
         result = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
                                           validate_scoped, cycles)
         with _PROCESSED_LOCK:
-            _PROCESSED[key] = (local_ctx, result)
+            _PROCESSED[key] = result
         return result
 
 
-def _context_key(local_ctx: Any) -> object | None:
+def _context_content(local_ctx: Any) -> str | None:
+    """A key for a local context: its URL(s), or its JSON text (pyld itself keys inline contexts by JCS)."""
     if isinstance(local_ctx, str):
         return local_ctx
-    if isinstance(local_ctx, list) and local_ctx and all(isinstance(c, str) for c in local_ctx):
-        return tuple(local_ctx)
-    if isinstance(local_ctx, Mapping) and local_ctx:
-        return ("object", id(local_ctx))
-    return None
+    if not local_ctx or not isinstance(local_ctx, list | Mapping):
+        return None
+    try:
+        return json.dumps(local_ctx, sort_keys=True, separators=(",", ":"), default=dict)
+    except (TypeError, ValueError):
+        return None
 
 
 # One shared cache of resolved (and, within them, processed) contexts for the whole process.
 _SHARED_RESOLVED: dict[str, Any] = {}
 _STATIC_LOADER = BundledContextLoader(static=True)
-_PROCESSED: LRUCache[tuple[object, ...], tuple[Any, Any]] = LRUCache(maxsize=4096)
+_PROCESSED: LRUCache[tuple[object, ...], Any] = LRUCache(maxsize=4096)
 _PROCESSED_LOCK = threading.Lock()
 
 

@@ -20,6 +20,9 @@ DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linki
 DL_CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 DL_DATA = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
 DL_MSG = "https://purl.imsglobal.org/spec/lti-dl/claim/msg"
+DL_LOG = "https://purl.imsglobal.org/spec/lti-dl/claim/log"
+DL_ERRORMSG = "https://purl.imsglobal.org/spec/lti-dl/claim/errormsg"
+DL_ERRORLOG = "https://purl.imsglobal.org/spec/lti-dl/claim/errorlog"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_SERVICE = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 

@@ -26,10 +26,25 @@ class RegistrationError(LaunchError):
     """LTI Dynamic Registration 1.0 could not be completed."""
 
 
-class ServiceError(Exception):
-    """A call to a platform service (token, AGS, NRPS) failed; ``retryable`` says whether to try again."""
+class DeepLinkingError(LaunchError):
+    """A Deep Linking 2.0 response the platform would not accept (wrong message, type or count)."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = True) -> None:
+
+class ServiceError(Exception):
+    """A call to a platform service (token, AGS, NRPS) failed; ``retryable`` says whether to try again.
+
+    ``retry_after`` is the platform's Retry-After (RFC 9110 §10.2.3) in seconds from now, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after

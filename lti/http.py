@@ -6,6 +6,10 @@ and registration tokens.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -17,7 +21,7 @@ from lti.errors import ServiceError
 CONNECT_TIMEOUT_CAP = 5.0
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without query or fragment, which may carry tokens, for error messages."""
     try:
         parts = urlsplit(url)
@@ -27,7 +31,62 @@ def _safe_url(url: str) -> str:
 
 
 def _retryable_status(status: int) -> bool:
-    return status >= 500 or status == 429
+    return status >= 500 or status in (408, 429)
+
+
+MAX_RETRY_AFTER = 24 * 3600.0
+_PLATFORM_MESSAGE_KEYS = ("error_description", "message", "reason", "detail", "title", "error")
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """RFC 9110 §10.2.3 Retry-After, delay-seconds or an HTTP-date, as seconds from ``now`` (capped at a day).
+
+    None when absent or unreadable: the caller's own backoff applies then.
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT (RFC 9110 §5.6.7)
+        when = when.replace(tzinfo=dt.UTC)
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
+
+
+def platform_message(response: requests.Response, limit: int = 300) -> str:
+    """What the platform said about a refusal, short and on one line, for the admin who reads the error.
+
+    JSON bodies give their ``error_description``/``message``/``reason``...; HTML pages give nothing.
+    """
+    content_type = response.headers.get("Content-Type", "").lower()
+    if "html" in content_type:
+        return ""
+    text = response.content[: 16 * 1024].decode("utf-8", "replace")
+    try:
+        body = json.loads(text, strict=False) if "json" in content_type or text.lstrip().startswith("{") else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in _PLATFORM_MESSAGE_KEYS if isinstance(body.get(k), str | int)]
+        text = "; ".join(dict.fromkeys(parts)) or text
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def status_error(method: str, url: str, response: requests.Response, now: float) -> ServiceError:
+    """A non-2xx answer as a :class:`ServiceError`: 408, 429 and 5xx are retryable, with Retry-After."""
+    status = response.status_code
+    retryable = _retryable_status(status)
+    said = platform_message(response)
+    return ServiceError(
+        f"{method} {safe_url(url)} answered HTTP {status}" + (f": {said}" if said else ""),
+        status=status,
+        retryable=retryable,
+        retry_after=retry_after_seconds(response.headers.get("Retry-After"), now) if retryable else None,
+    )
 
 
 class HttpClient:
@@ -47,19 +106,23 @@ class HttpClient:
             return self.session.request(method, url, timeout=self.timeouts, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ServiceError(
-                f"{method} {_safe_url(url)} failed: {type(exc).__name__}", retryable=True
+                f"{method} {safe_url(url)} failed: {type(exc).__name__}", retryable=True
             ) from None
         except requests.RequestException as exc:
             raise ServiceError(
-                f"{method} {_safe_url(url)} failed: {type(exc).__name__}", retryable=False
+                f"{method} {safe_url(url)} failed: {type(exc).__name__}", retryable=False
             ) from None
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> requests.Response:
+        """GET ``url``; the caller reads status, headers (``Link``, ``Retry-After``) and body."""
+        return self._send("GET", url, headers=dict(headers or {}))
 
     def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
         """GET ``url`` and return its JSON body; any non-2xx or non-JSON answer is a ServiceError."""
         response = self._send("GET", url, headers={"Accept": "application/json", **(headers or {})})
         if not 200 <= response.status_code < 300:
             raise ServiceError(
-                f"GET {_safe_url(url)} answered HTTP {response.status_code}",
+                f"GET {safe_url(url)} answered HTTP {response.status_code}",
                 status=response.status_code,
                 retryable=_retryable_status(response.status_code),
             )
@@ -68,7 +131,7 @@ class HttpClient:
         except ValueError:
             content_type = response.headers.get("Content-Type", "no content type")
             raise ServiceError(
-                f"GET {_safe_url(url)} did not return JSON (got {content_type})",
+                f"GET {safe_url(url)} did not return JSON (got {content_type})",
                 status=response.status_code,
                 retryable=False,
             ) from None

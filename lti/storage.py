@@ -84,3 +84,16 @@ class ToolKeyStore(Protocol):
     def signing_key(self) -> SigningKey: ...
 
     def public_jwks(self) -> dict[str, Any]: ...
+
+
+class AccessTokenCache(Protocol):
+    """Service access tokens (Security Framework 1.0 §4.1), shared by the processes that call services.
+
+    ``key`` names a registration and a scope set. An entry whose ``expires_at`` (unix time) has passed is
+    stale: :meth:`lti.service_token.ServiceTokens.invalidate` writes one to drop a refused token.
+    """
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        """The cached (access token, expires_at), if any."""
+
+    def put(self, key: str, token: str, expires_at: float) -> None: ...

@@ -11,7 +11,8 @@ import requests
 from lti.clock import Clock
 from lti.errors import ServiceError
 from lti.http import HttpClient
-from lti.storage import PlatformRegistration
+from lti.storage import PlatformRegistration, SigningKey
+from lti.tool_keys import public_jwk
 
 
 class MemoryRegistrations:
@@ -102,3 +103,29 @@ class FakeHttp(HttpClient):
         response._content = json.dumps(self.post_answer).encode()
         response.headers["Content-Type"] = "application/json"
         return response
+
+
+class MemoryAccessTokenCache:
+    """The :class:`lti.storage.AccessTokenCache` of one process."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, float]] = {}
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, token: str, expires_at: float) -> None:
+        self.entries[key] = (token, expires_at)
+
+
+class MemoryToolKeys:
+    """A :class:`lti.storage.ToolKeyStore` with one key."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def signing_key(self) -> SigningKey:
+        return self.key
+
+    def public_jwks(self) -> dict[str, Any]:
+        return {"keys": [public_jwk(self.key.private_key_pem, self.key.kid)]}

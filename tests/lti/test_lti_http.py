@@ -9,7 +9,7 @@ import requests
 from requests.adapters import BaseAdapter
 
 from lti.errors import ServiceError
-from lti.http import HttpClient
+from lti.http import HttpClient, retry_after_seconds, status_error
 
 
 class ScriptedAdapter(BaseAdapter):
@@ -83,3 +83,37 @@ def test_post_returns_the_response_whatever_its_status() -> None:
     response = client(adapter).post_form("https://lms.example/token", {"grant_type": "client_credentials"})
     assert response.status_code == 400 and response.json() == {"error": "invalid_scope"}
     assert adapter.timeouts == [(5.0, 7.0)]
+
+
+
+NOW = 1_750_000_000.0  # Sun, 15 Jun 2025 15:06:40 GMT
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        ("Sun, 15 Jun 2025 15:08:20 GMT", 100.0),
+        ("Sun, 15 Jun 2025 15:05:00 GMT", 0.0),
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+        ("99999999", 86400.0),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(value: str | None, expected: float | None) -> None:
+    assert retry_after_seconds(value, NOW) == expected
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(408, True), (429, True), (500, True), (409, False), (422, False)])
+def test_status_error_says_what_the_platform_said_and_whether_to_retry(status: int, retryable: bool) -> None:
+    response = requests.Response()
+    response.status_code = status
+    response._content = b'{"error": "invalid_request", "error_description": "Score  timestamp\\n is too old"}'
+    response.headers["Content-Type"] = "application/json"
+    response.headers["Retry-After"] = "9"
+    error = status_error("POST", "https://lms.example/scores?token=secret", response, NOW)
+    assert (error.status, error.retryable, error.retry_after) == (status, retryable, 9.0 if retryable else None)
+    assert "Score timestamp is too old; invalid_request" in str(error) and "secret" not in str(error)

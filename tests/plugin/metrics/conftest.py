@@ -1,0 +1,3 @@
+"""Launch fixtures for the metrics tests: the launch tests' StrictPlatform and browser."""
+
+from tests.plugin.launch.conftest import browser, platform  # noqa: F401

@@ -1,0 +1,39 @@
+"""skillbite_launches_total: every POST to /lti/launch counted once, as accepted or rejected with its code."""
+
+from __future__ import annotations
+
+from .helpers import samples, scrape, value
+
+
+def launches(client, result: str, error: str = "") -> float:  # type: ignore[no-untyped-def]
+    return value(scrape(client), "skillbite_launches_total", result=result, error=error)
+
+
+def test_good_launch_is_counted_as_accepted(platform, browser, client):
+    before = launches(client, "accepted")
+    assert platform.launch(browser).status_code == 303
+    assert launches(client, "accepted") - before == 1
+
+
+def test_rejected_launch_is_counted_with_its_error_code(platform, browser, client):
+    before = launches(client, "rejected", "expired")
+    response = platform.launch(browser, token_options=platform.token_case("expired"))
+    assert response.status_code == 400
+    assert launches(client, "rejected", "expired") - before == 1
+
+
+def test_launch_without_id_token_is_counted_with_its_code(client):
+    before = launches(client, "rejected", "missing_id_token")
+    assert client.post("/lti/launch", data={"state": "s"}).status_code == 400
+    assert launches(client, "rejected", "missing_id_token") - before == 1
+
+
+def test_other_endpoints_are_not_counted_as_launches(client):
+    before = total_launches(scrape(client))
+    client.get("/healthz")
+    client.post("/lti/login", data={})
+    assert total_launches(scrape(client)) == before
+
+
+def total_launches(text: str) -> float:
+    return sum(v for (name, _), v in samples(text).items() if name == "skillbite_launches_total")

@@ -102,6 +102,25 @@ def list_courses(session: Session) -> list[Course]:
         .options(selectinload(Course.latest_version))))
 
 
+@dataclass(frozen=True)
+class CatalogEntry:
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+
+
+def catalog_page(session: Session, page: int = 1, per_page: int = 25) -> tuple[list[CatalogEntry], int]:
+    """One page of the learners' catalog (only the columns it shows) and the number of pages."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(Course)
+                           .where(Course.latest_version_id.is_not(None))) or 0
+    rows = session.execute(
+        sa.select(Course.slug, Course.title, CourseVersion.summary, CourseVersion.minutes)
+        .join(CourseVersion, CourseVersion.id == Course.latest_version_id)
+        .order_by(Course.title, Course.id).offset((max(page, 1) - 1) * per_page).limit(per_page))
+    return [CatalogEntry(*row) for row in rows], max(1, -(-total // per_page))
+
+
 def course_by_slug(session: Session, slug: str) -> Course:
     course = session.scalar(sa.select(Course).where(Course.slug == slug))
     if course is None or course.latest_version_id is None:
@@ -155,7 +174,7 @@ def export_to(session: Session, version_id: int, target: Path) -> Path:
 
 
 def _dump_yaml(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
 
 def load_demo_course(session: Session) -> ImportResult:

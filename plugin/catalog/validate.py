@@ -93,6 +93,8 @@ def _plain(message: str, field_name: str, known: list[str]) -> str:
         return f"`{field_name}` is required: add it"
     if message == "Unknown field.":
         return f"`{field_name}` is not a known field: remove it or fix its spelling (known: {', '.join(known)})"
+    if message == "Not a valid string.":  # YAML reads yes/no/on/off as booleans and 1.0 as a number
+        return f"`{field_name}`: not text; put the value in quotes, e.g. \"yes\""
     if message.startswith("Not a valid"):
         return f"`{field_name}`: {message[:-1].lower()}"
     return f"`{field_name}`: {message}" if field_name else message
@@ -140,8 +142,8 @@ def _resolver(files: PackageFiles, nugget_path: str):  # type: ignore[no-untyped
     return resolve
 
 
-def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem],
-                  warnings: list[Problem]) -> ParsedNugget | None:
+def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warnings: list[Problem],
+                  declared: set[str]) -> ParsedNugget | None:
     try:
         source = split_front_matter(files.text(path), path)
     except UnicodeDecodeError:
@@ -150,6 +152,8 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem],
     except PackageInvalid as exc:
         problems.extend(exc.problems)
         return None
+    if isinstance(source.front.data, dict) and isinstance(source.front.data.get("id"), str):
+        declared.add(source.front.data["id"])  # so others' `requires` are checked even if this file is broken
     front = _load(NuggetFrontMatterSchema(), source.front, path, problems)
     items: list[dict[str, Any]] = []
     raw_items = source.front.data.get("items") if isinstance(source.front.data, dict) else None
@@ -228,9 +232,11 @@ def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def _check_graph(modules: list[ParsedModule], problems: list[Problem], doc: LinedYaml) -> None:
+def _check_graph(modules: list[ParsedModule], problems: list[Problem], doc: LinedYaml, declared: set[str]) -> None:
+    """Unknown prerequisites are always reported; a cycle only when everything else is valid."""
     module_keys = {m.key for m in modules}
     nugget_keys = {n.key for m in modules for n in m.nuggets}
+    valid_so_far = not problems
     edges: dict[str, list[str]] = {}
     for mi, module in enumerate(modules):
         for req in module.requires:
@@ -242,12 +248,12 @@ def _check_graph(modules: list[ParsedModule], problems: list[Problem], doc: Line
             f"nugget {n.key}" for n in module.nuggets]
         for nugget in module.nuggets:
             for req in nugget.requires:
-                if req not in nugget_keys:
+                if req not in nugget_keys and req not in declared:
                     problems.append(Problem(nugget.path, nugget.line,
                                             f"`requires`: unknown nugget {req!r}: use the `id` of another nugget"))
             edges[f"nugget {nugget.key}"] = [f"nugget {r}" for r in nugget.requires if r in nugget_keys] + [
                 f"module {r}" for r in module.requires if r in module_keys]
-    cycle = find_cycle(edges)
+    cycle = find_cycle(edges) if valid_so_far else None
     if cycle:
         problems.append(Problem(MANIFEST, doc.line_of(("modules",)),
                                 "prerequisites form a cycle, so nobody could start: "
@@ -265,6 +271,7 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
     manifest = _load(ManifestSchema(), doc, MANIFEST, problems)
     modules: list[ParsedModule] = []
     listed: set[str] = set()
+    declared: set[str] = set()
     raw_modules = doc.data.get("modules") if isinstance(doc.data, dict) else None
     for mi, raw_module in enumerate(raw_modules if isinstance(raw_modules, list) else []):
         nuggets: list[ParsedNugget] = []
@@ -279,7 +286,7 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
                 problems.append(Problem(MANIFEST, line, f"{path} is listed twice: list each nugget once"))
                 continue
             listed.add(path)
-            nugget = _parse_nugget(files, path, problems, warnings)
+            nugget = _parse_nugget(files, path, problems, warnings, declared)
             if nugget:
                 nuggets.append(nugget)
         if manifest and mi < len(manifest["modules"]):
@@ -293,8 +300,7 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
         seen[nugget.key] = nugget
     if len({m.key for m in modules}) != len(modules):
         problems.append(Problem(MANIFEST, doc.line_of(("modules",)), "two modules share an `id`: make them unique"))
-    if not problems:
-        _check_graph(modules, problems, doc)
+    _check_graph(modules, problems, doc, declared)
     for path in sorted(p for p in files.files if p.endswith(".md") and p not in listed and p != "README.md"):
         warnings.append(Problem(path, 0, "not listed in course.yaml, so it is not part of the course"))
     if problems or manifest is None:

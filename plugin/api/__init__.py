@@ -1,0 +1,1 @@
+"""The REST API under /api/v1: token authentication, OpenAPI document, course import/list/export."""

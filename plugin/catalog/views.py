@@ -1,0 +1,57 @@
+"""Course management in the browser: instructors and admins upload packages and download exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from plugin.catalog.package import PackageInvalid
+from plugin.catalog.services import CourseNotFound, export_zip, find_course, import_package, list_courses
+from plugin.launch.access import current_launch, require_launch
+from plugin.web.context import db
+from plugin.web.csrf import check_csrf
+
+bp = Blueprint("catalog", __name__, template_folder="templates")
+AUTHORS = frozenset({"instructor", "admin"})
+
+
+def _require_author() -> None:
+    launch = current_launch()
+    if launch is None or launch.role not in AUTHORS:
+        abort(403, description="Only instructors and administrators can manage courses. "
+                               "Open Skillbite from your LMS as an instructor.")
+
+
+@bp.route("/learn/manage", methods=["GET", "POST"])
+@require_launch
+def manage() -> tuple[str, int] | str:
+    _require_author()
+    result = problems = None
+    status = 200
+    if request.method == "POST":
+        check_csrf()
+        upload = request.files.get("package")
+        if upload is None or not upload.filename:
+            problems, status = ["Choose a .zip file of the course folder (the folder with course.yaml)."], 400
+        else:
+            try:
+                result = import_package(db(), upload.stream.read())
+                db().commit()
+            except PackageInvalid as exc:
+                db().rollback()
+                problems, status = [str(p) for p in exc.problems], 422
+    return render_template("catalog/manage.html", launch=current_launch(), courses=list_courses(db()),
+                           result=result, problems=problems), status
+
+
+@bp.get("/learn/manage/<int:course_id>/export")
+@require_launch
+def export(course_id: int) -> Response:
+    _require_author()
+    try:
+        course = find_course(db(), str(course_id))
+    except CourseNotFound:
+        abort(404, description="No such course.")
+    assert course.latest_version_id is not None
+    response = Response(export_zip(db(), course.latest_version_id), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{course.slug}.zip"'
+    return response

@@ -1,0 +1,1 @@
+"""The learner player: server-rendered pages that work without JavaScript."""

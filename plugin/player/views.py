@@ -1,0 +1,271 @@
+"""Player pages: catalog, course overview, nugget, answers, heartbeats, and the package assets.
+
+Every link and form carries the launch token (``lt``): inside an LMS iframe the cookie may be blocked.
+Learners' writes go through :mod:`plugin.progress.services`; anonymous launches get a preview that is
+graded but never saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
+
+from plugin.catalog.items import ItemGrade, item_type
+from plugin.catalog.models import Asset, Course
+from plugin.catalog.render import render_inline
+from plugin.catalog.services import CourseNotFound, catalog_page, course_by_slug
+from plugin.catalog.snapshot import NuggetView, VersionView
+from plugin.launch.access import current_launch, require_launch
+from plugin.launch.models import LaunchSession
+from plugin.launch.tokens import FIELD, token_from_request
+from plugin.progress import services as progress
+from plugin.progress.models import Enrolment, NuggetProgress
+from plugin.progress.pathway import DONE, LOCKED, NuggetState, next_nugget, pathway, percent_done
+from plugin.web.context import db
+from plugin.web.csrf import check_csrf
+from plugin.web.headers import CSP, script_nonce
+
+bp = Blueprint("player", __name__, template_folder="templates")
+
+
+@bp.app_template_global()
+def lurl(endpoint: str, **values: Any) -> str:
+    """url_for that carries the launch token, so the next page still knows who is learning."""
+    token = launch_token()
+    if token:
+        values[FIELD] = token
+    return url_for(endpoint, **values)
+
+
+@bp.app_template_filter()
+def inline_md(text: str) -> Markup:
+    return Markup(render_inline(text))  # noqa: S704 - sanitized by nh3 in render_inline
+
+
+@bp.app_template_global()
+def launch_token() -> str:
+    if "launch_token" not in g:
+        g.launch_token = token_from_request() or ""
+    token: str = g.launch_token
+    return token
+
+
+@bp.app_template_global()
+def item_view(item: Any) -> dict[str, Any]:
+    return item_type(item.type).view(item.spec)
+
+
+def _launch() -> LaunchSession:
+    launch = current_launch()
+    assert launch is not None
+    return launch
+
+
+def _learner(launch: LaunchSession) -> progress.Learner | None:
+    return progress.Learner(launch.platform_id, launch.user.id, launch.id) if launch.user else None
+
+
+def _course(slug: str) -> Course:
+    try:
+        return course_by_slug(db(), slug)
+    except CourseNotFound:
+        abort(404, description=f"There is no course {slug!r} here. Ask your instructor to check the "
+                               "activity's `skillbite_course` setting.")
+
+
+def _context(slug: str) -> tuple[LaunchSession, Course, Enrolment | None, VersionView,
+                                 dict[str, NuggetProgress]]:
+    launch, course = _launch(), _course(slug)
+    learner = _learner(launch)
+    enrolment = progress.enrol(db(), learner, course) if learner else None
+    version_id = enrolment.version_id if enrolment else course.latest_version_id
+    assert version_id is not None
+    version = progress.load_version(db(), version_id)
+    rows = progress.progress_rows(db(), learner, enrolment) if learner and enrolment else {}
+    return launch, course, enrolment, version, rows
+
+
+def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: bool = False) -> list[NuggetState]:
+    return pathway(version, {k: r for k, r in rows.items() if r.completed_at}, preview)
+
+
+@bp.get("/learn/courses")
+@require_launch
+def catalog() -> str:
+    page = request.args.get("page", 1, type=int) or 1
+    courses, pages = catalog_page(db(), page)
+    return render_template("player/catalog.html", launch=_launch(), courses=courses, page=page, pages=pages)
+
+
+@bp.get("/learn/c/<slug>")
+@require_launch
+def overview(slug: str) -> str:
+    launch, course, enrolment, version, rows = _context(slug)
+    db().commit()
+    states = _states(version, rows, preview=enrolment is None)
+    return render_template("player/overview.html", launch=launch, course=course, version=version,
+                           enrolment=enrolment, states=states, next=next_nugget(states),
+                           percent=percent_done(states), done=sum(1 for s in states if s.status == DONE),
+                           rows=rows)
+
+
+@bp.get("/learn/c/<slug>/resume")
+@require_launch
+def resume(slug: str) -> BaseResponse:
+    """Back where the learner left off: the unfinished nugget they last opened, else the next one."""
+    _, course, enrolment, version, rows = _context(slug)
+    db().commit()
+    states = _states(version, rows)
+    last = enrolment.last_nugget_key if enrolment else None
+    target = last if last and last in rows and not rows[last].completed_at else None
+    if target is None:
+        upcoming = next_nugget(states)
+        target = upcoming.key if upcoming else None
+    if target is None:
+        return redirect(lurl("player.overview", slug=slug), code=303)
+    return redirect(lurl("player.nugget", slug=slug, key=target), code=303)
+
+
+def _find(version: VersionView, key: str) -> NuggetView:
+    nugget = next((n for n in version.nuggets if n.key == key), None)
+    if nugget is None:
+        abort(404, description="This nugget is not part of your version of the course. Go back to the "
+                               "course overview.")
+    return nugget
+
+
+def _graded(nugget: NuggetView, responses: Mapping[str, Any]) -> dict[str, ItemGrade]:
+    return {i.key: item_type(i.type).grade(i.spec, responses[i.key]) for i in nugget.items if i.key in responses}
+
+
+def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any], dict[str, ItemGrade],
+                                                                 float] | None = None) -> Response:
+    launch, course, enrolment, version, rows = _context(slug)
+    nugget = _find(version, key)
+    states = _states(version, rows, preview=enrolment is None)
+    state = next(s for s in states if s.nugget.key == key)
+    learner = _learner(launch)
+    row = rows.get(key)
+    if learner and enrolment and state.status != LOCKED:
+        row = progress.view_nugget(db(), learner, enrolment, nugget)
+    db().commit()
+    responses: dict[str, Any] = {}
+    grades: dict[str, ItemGrade] = {}
+    score: float | None = None
+    if preview_result:
+        responses, grades, score = preview_result
+    elif learner and row is not None and row.attempts:
+        answered = progress.last_attempt(db(), learner, row)
+        responses = {k: r.response for k, r in answered.items()}
+        grades = _graded(nugget, responses)
+        score = row.score
+    index = states.index(state)
+    following = next((s.nugget for s in states[index + 1:] if s.status != LOCKED), None)
+    attempts_left = None
+    if nugget.max_attempts:
+        attempts_left = max(0, nugget.max_attempts - (row.attempts if row else 0))
+    html = render_template(
+        "player/nugget.html", launch=launch, course=course, version=version, nugget=nugget, state=state,
+        row=row, responses=responses, grades=grades, score=score, attempts_left=attempts_left,
+        following=following, position=index + 1, total=len(states), percent=percent_done(states),
+        preview=learner is None, done=state.status == DONE or bool(row and row.completed_at))
+    response = Response(html)
+    origins = sorted({b["origin"] for b in nugget.blocks if b.get("kind") == "video" and b.get("embed")})
+    if origins:  # allow-listed video players only, and only on the page that embeds them
+        response.headers["Content-Security-Policy"] = (CSP.format(nonce=script_nonce())
+                                                       + "; frame-src " + " ".join(origins))
+    if state.status == LOCKED:
+        response.status_code = 403
+    return response
+
+
+@bp.get("/learn/c/<slug>/n/<key>")
+@require_launch
+def nugget(slug: str, key: str) -> Response:
+    return _render_nugget(slug, key)
+
+
+def _answers(form: MultiDict[str, str]) -> dict[str, dict[str, list[str]]]:
+    """Form fields ``i.<item>`` and ``i.<item>.<part>`` by item key and part ("" for the item itself)."""
+    answers: dict[str, dict[str, list[str]]] = {}
+    for name in form:
+        if name.startswith("i."):
+            item, _, part = name[2:].partition(".")
+            answers.setdefault(item, {})[part] = form.getlist(name)
+    return answers
+
+
+@bp.post("/learn/c/<slug>/n/<key>/answers")
+@require_launch
+def answer(slug: str, key: str) -> BaseResponse:
+    check_csrf()
+    launch, course, enrolment, version, _ = _context(slug)
+    nugget_ = _find(version, key)
+    learner = _learner(launch)
+    if learner is None or enrolment is None:
+        return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
+    try:
+        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form))
+    except progress.NotAvailable as exc:
+        abort(403, description="Finish these first: " + ", ".join(exc.missing) + ".")
+    except progress.AttemptsExhausted:
+        pass  # nothing more to record; the page shows the last result
+    db().commit()
+    return redirect(lurl("player.nugget", slug=slug, key=key, _anchor="result"), code=303)
+
+
+@bp.post("/learn/c/<slug>/n/<key>/done")
+@require_launch
+def done(slug: str, key: str) -> BaseResponse:
+    check_csrf()
+    launch, course, enrolment, version, _ = _context(slug)
+    nugget_ = _find(version, key)
+    learner = _learner(launch)
+    if learner and enrolment:
+        progress.mark_done(db(), learner, enrolment, nugget_)
+        db().commit()
+    return redirect(lurl("player.resume", slug=slug) if learner else lurl("player.overview", slug=slug), code=303)
+
+
+@bp.post("/learn/c/<slug>/n/<key>/heartbeat")
+@require_launch
+def heartbeat(slug: str, key: str) -> Response:
+    """Sent by player.js every 30 s while the page is visible. The server measures the time itself."""
+    check_csrf()
+    launch, course, enrolment, version, _ = _context(slug)
+    learner = _learner(launch)
+    if learner and enrolment:
+        progress.heartbeat(db(), learner, enrolment, _find(version, key))
+        db().commit()
+    return Response(status=204)
+
+
+@bp.post("/learn/c/<slug>/leave")
+@require_launch
+def leave(slug: str) -> BaseResponse:
+    check_csrf()
+    launch, course, enrolment, _, _ = _context(slug)
+    learner = _learner(launch)
+    if learner and enrolment:
+        progress.terminate(db(), learner, enrolment)
+        db().commit()
+    return redirect(lurl("player.overview", slug=slug, left=1), code=303)
+
+
+@bp.get("/content/<sha256>/<name>")
+def asset(sha256: str, name: str) -> BaseResponse:
+    """Package files by content hash: immutable, so cached for a year. Hashes only appear in course pages."""
+    row = db().execute(sa.select(Asset.data, Asset.media_type, Asset.path).where(Asset.sha256 == sha256)
+                       .limit(1)).first()
+    if row is None or not row.path.endswith(name):
+        abort(404, description="This file is not part of any course.")
+    response = Response(row.data, mimetype=row.media_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    # Byte ranges: browsers seek in videos with Range requests.
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(row.data))

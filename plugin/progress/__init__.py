@@ -1,0 +1,1 @@
+"""Learner progress: enrolments per course version, nugget progress, answers, time on task."""

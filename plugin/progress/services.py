@@ -1,0 +1,253 @@
+"""Recording learning: views, answers, completion, time on task. One call, one transaction (the caller's),
+and a :class:`~plugin.events.LearningEvent` for each thing that happened, published in that transaction.
+
+Every query is scoped by the learner's platform and user; nothing is looked up by an id the browser sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plugin.catalog.items import ItemGrade, item_type
+from plugin.catalog.models import Course, Nugget
+from plugin.catalog.snapshot import NuggetView, VersionView, version_view
+from plugin.db import utcnow
+from plugin.events import LearningEvent, publish
+from plugin.progress.models import Enrolment, ItemResponse, NuggetProgress
+from plugin.progress.pathway import DONE, pathway, percent_done, rule_met
+
+# Time on task: the gap since the last page view or heartbeat counts, up to MAX_GAP; a longer gap
+# means the learner was away, and counts nothing. The client never reports durations.
+MAX_GAP = dt.timedelta(minutes=5)
+HEARTBEAT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Learner:
+    platform_id: int
+    user_id: int
+    launch_session_id: str | None = None
+
+
+class AttemptsExhausted(Exception):
+    """No attempt left on this nugget."""
+
+
+class NotAvailable(Exception):
+    """The nugget's prerequisites are not met yet."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        self.missing = missing
+        super().__init__(", ".join(missing))
+
+
+@dataclass
+class AttemptResult:
+    attempt: int
+    score: float  # 0..1
+    passed: bool
+    completed: bool
+    attempts_left: int | None  # None: unlimited
+    grades: dict[str, ItemGrade] = field(default_factory=dict)
+    responses: dict[str, Any] = field(default_factory=dict)
+
+
+def _emit(session: Session, learner: Learner, kind: str, enrolment: Enrolment, **values: Any) -> None:
+    publish(session, LearningEvent(kind=kind, occurred_at=utcnow(), platform_id=learner.platform_id,
+                                   user_id=learner.user_id, launch_session_id=learner.launch_session_id,
+                                   course_version_id=enrolment.version_id, enrolment_id=enrolment.id, **values))
+
+
+def _scoped(learner: Learner) -> list[sa.ColumnElement[bool]]:
+    return [Enrolment.platform_id == learner.platform_id, Enrolment.user_id == learner.user_id]
+
+
+def load_version(session: Session, version_id: int) -> VersionView:
+    return version_view(session, version_id)
+
+
+def find_enrolment(session: Session, learner: Learner, course: Course) -> Enrolment | None:
+    """The learner's current enrolment: the unfinished one, else the newest."""
+    rows = list(session.scalars(sa.select(Enrolment).where(*_scoped(learner), Enrolment.course_id == course.id)
+                                .order_by(Enrolment.completed_at.is_not(None), Enrolment.id.desc()).limit(1)))
+    return rows[0] if rows else None
+
+
+def enrol(session: Session, learner: Learner, course: Course) -> Enrolment:
+    """The enrolment to learn in: the unfinished one; or a new one on the latest version, carrying over
+    the completed nuggets whose content is unchanged (same content hash)."""
+    current = find_enrolment(session, learner, course)
+    if current is not None and (current.completed_at is None or current.version_id == course.latest_version_id):
+        return current
+    assert course.latest_version_id is not None
+    enrolment = Enrolment(platform_id=learner.platform_id, user_id=learner.user_id, course_id=course.id,
+                          version_id=course.latest_version_id)
+    session.add(enrolment)
+    session.flush()
+    if current is not None:
+        _carry_over(session, learner, current, enrolment)
+    return enrolment
+
+
+def _carry_over(session: Session, learner: Learner, old: Enrolment, new: Enrolment) -> None:
+    done = {p.content_hash: p for p in progress_rows(session, learner, old).values() if p.completed_at}
+    for nugget in session.scalars(sa.select(Nugget).where(Nugget.version_id == new.version_id)):
+        prior = done.get(nugget.content_hash)
+        if prior is not None:
+            session.add(NuggetProgress(enrolment_id=new.id, platform_id=learner.platform_id,
+                                       user_id=learner.user_id, nugget_id=nugget.id, nugget_key=nugget.key,
+                                       content_hash=nugget.content_hash, opened_at=prior.opened_at,
+                                       completed_at=prior.completed_at, attempts=prior.attempts,
+                                       score=prior.score, passed=prior.passed, carried_over=True))
+    session.flush()
+
+
+def progress_rows(session: Session, learner: Learner, enrolment: Enrolment) -> dict[str, NuggetProgress]:
+    rows = session.scalars(sa.select(NuggetProgress).where(
+        NuggetProgress.enrolment_id == enrolment.id, NuggetProgress.platform_id == learner.platform_id,
+        NuggetProgress.user_id == learner.user_id))
+    return {row.nugget_key: row for row in rows}
+
+
+def _tick(row: Enrolment | NuggetProgress, now: dt.datetime) -> float:
+    gap = (now - row.last_seen_at) if row.last_seen_at else dt.timedelta(0)
+    credited = gap.total_seconds() if dt.timedelta(0) <= gap <= MAX_GAP else 0.0
+    row.seconds += credited
+    row.last_seen_at = now
+    return credited
+
+
+def view_nugget(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView) -> NuggetProgress:
+    """A page view: opens the nugget the first time (``initialized``), and counts time on task."""
+    now = utcnow()
+    rows = progress_rows(session, learner, enrolment)
+    row = rows.get(nugget.key)
+    if row is None:
+        row = NuggetProgress(enrolment_id=enrolment.id, platform_id=learner.platform_id, user_id=learner.user_id,
+                             nugget_id=nugget.id, nugget_key=nugget.key, content_hash=nugget.content_hash,
+                             opened_at=now, last_seen_at=now)
+        session.add(row)
+        session.flush()
+        _emit(session, learner, "initialized", enrolment, nugget_id=nugget.id, module_id=nugget.module_id)
+    else:
+        _tick(row, now)
+    _tick(enrolment, now)
+    enrolment.last_nugget_key = nugget.key
+    return row
+
+
+def heartbeat(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView) -> float:
+    """The page is still open and visible. Returns the seconds credited."""
+    row = progress_rows(session, learner, enrolment).get(nugget.key)
+    now = utcnow()
+    _tick(enrolment, now)
+    return _tick(row, now) if row is not None else 0.0
+
+
+def terminate(session: Session, learner: Learner, enrolment: Enrolment) -> None:
+    _tick(enrolment, utcnow())
+    _emit(session, learner, "terminated", enrolment, duration_seconds=enrolment.seconds)
+
+
+def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) -> tuple[dict[str, Any],
+                                                                                 dict[str, ItemGrade], float]:
+    """Read and grade each item's answer: (responses, grades, score 0..1). No database: previews use it too."""
+    responses: dict[str, Any] = {}
+    grades: dict[str, ItemGrade] = {}
+    earned = total = 0.0
+    for item in nugget.items:
+        kind = item_type(item.type)
+        responses[item.key] = kind.read(item.spec, answers.get(item.key, {}))
+        grades[item.key] = kind.grade(item.spec, responses[item.key])
+        earned += grades[item.key].score * item.points
+        total += item.points
+    return responses, grades, (earned / total if total else 1.0)
+
+
+def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,
+                   answers: Mapping[str, Mapping[str, list[str]]]) -> AttemptResult:
+    """Grade one attempt at a nugget's quiz on the server and record it."""
+    version = load_version(session, enrolment.version_id)
+    rows = progress_rows(session, learner, enrolment)
+    state = next(s for s in pathway(version, {k: r for k, r in rows.items() if r.completed_at})
+                 if s.nugget.key == nugget.key)
+    if state.missing:
+        raise NotAvailable(state.missing)
+    row = rows.get(nugget.key) or view_nugget(session, learner, enrolment, nugget)
+    if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):
+        raise AttemptsExhausted(nugget.key)
+    responses, grades, score = grade(nugget, answers)
+    row.attempts += 1
+    now = utcnow()
+    for item in nugget.items:
+        g = grades[item.key]
+        session.add(ItemResponse(progress_id=row.id, attempt=row.attempts, item_key=item.key,
+                                 response=responses[item.key], score=g.score, correct=g.correct, answered_at=now))
+        _emit(session, learner, "answered", enrolment, nugget_id=nugget.id, item_id=item.id,
+              score_raw=g.score * item.points, score_min=0.0, score_max=item.points, success=g.correct,
+              response=g.response_text, extra={"item_key": item.key, "item_type": item.type,
+                                               "attempt": row.attempts})
+    passed = score >= nugget.mastery_score - 1e-9
+    row.score = max(row.score or 0.0, score)
+    row.passed = passed
+    left = None if not nugget.max_attempts else nugget.max_attempts - row.attempts
+    _emit(session, learner, "passed" if passed else "failed", enrolment, nugget_id=nugget.id,
+          score_raw=score * nugget.points, score_min=0.0, score_max=nugget.points, success=passed,
+          extra={"attempt": row.attempts, "mastery_score": nugget.mastery_score})
+    completed = passed or left == 0
+    if completed:
+        _complete(session, learner, enrolment, nugget, row, version)
+    return AttemptResult(row.attempts, score, passed, completed, left, grades, responses)
+
+
+def mark_done(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView) -> NuggetProgress:
+    """A nugget without a quiz is completed when the learner says they are done with it."""
+    row = progress_rows(session, learner, enrolment).get(nugget.key) or view_nugget(session, learner,
+                                                                                   enrolment, nugget)
+    if row.completed_at is None and not nugget.items:
+        _complete(session, learner, enrolment, nugget, row, load_version(session, enrolment.version_id))
+    return row
+
+
+def _complete(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView, row: NuggetProgress,
+              version: VersionView) -> None:
+    now = utcnow()
+    _tick(row, now)
+    row.completed_at = now
+    _emit(session, learner, "completed", enrolment, nugget_id=nugget.id, completion=True,
+          duration_seconds=row.seconds, success=row.passed,
+          score_raw=row.score if nugget.items else None, score_min=0.0 if nugget.items else None,
+          score_max=1.0 if nugget.items else None)
+    rows = progress_rows(session, learner, enrolment)
+    states = pathway(version, {k: r for k, r in rows.items() if r.completed_at})
+    percent = percent_done(states)
+    if percent != enrolment.percent:
+        enrolment.percent = percent
+        _emit(session, learner, "progressed", enrolment, progress=percent)
+    if enrolment.completed_at is None and rule_met(version.completion_rule, states):
+        scored = [r.score for r in rows.values() if r.score is not None]
+        enrolment.completed_at = now
+        enrolment.score = sum(scored) / len(scored) if scored else None
+        enrolment.passed = all(s.passed is not False for s in states if s.status == DONE and s.nugget.items)
+        _emit(session, learner, "completed", enrolment, completion=True, duration_seconds=enrolment.seconds,
+              score_raw=enrolment.score, score_min=0.0 if scored else None, score_max=1.0 if scored else None,
+              success=enrolment.passed)
+        _emit(session, learner, "passed" if enrolment.passed else "failed", enrolment,
+              score_raw=enrolment.score, score_min=0.0 if scored else None, score_max=1.0 if scored else None,
+              success=enrolment.passed)
+
+
+def last_attempt(session: Session, learner: Learner, row: NuggetProgress) -> dict[str, ItemResponse]:
+    """The learner's answers in their latest attempt, by item key (for feedback after a reload)."""
+    if row.platform_id != learner.platform_id or row.user_id != learner.user_id or not row.attempts:
+        return {}
+    rows = session.scalars(sa.select(ItemResponse).where(ItemResponse.progress_id == row.id,
+                                                         ItemResponse.attempt == row.attempts))
+    return {r.item_key: r for r in rows}
+

@@ -1,0 +1,94 @@
+"""The player in real Chromium on a phone-sized viewport: launch, learn, answer, reload, resume, axe-core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plugin.catalog.services import load_demo_course
+from plugin.db import transaction
+from tests.plugin.player.launches import DEMO, launch_factory
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+        yield page, errors
+        context.close()
+        browser.close()
+
+
+def axe_violations(page) -> list[str]:
+    # The page's CSP (rightly) refuses an injected <script> tag (add_script_tag), so axe-core is evaluated
+    # through the DevTools protocol instead, leaving the CSP of the page under test in force.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
+                                                                            'wcag21aa', 'wcag22aa']}});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                           .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+    }""")
+    return list(result)
+
+
+def test_learner_completes_a_quiz_nugget_reloads_and_resumes(live_server, browser_page):
+    app = live_server.app
+    with transaction(app.extensions["skillbite"].sessions) as session:
+        load_demo_course(session)
+    launch = launch_factory(app)(custom={"skillbite_course": DEMO})
+    page, page_errors = browser_page
+    checked: list[str] = []
+
+    def check_accessibility() -> None:
+        violations = axe_violations(page)
+        assert violations == [], f"{page.url}: {violations}"
+        checked.append(page.url)
+
+    page.goto(f"{live_server.url}/learn?lt={launch.token}")
+    assert page.locator("h1").inner_text() == "Giving useful feedback"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits a narrow iframe
+    check_accessibility()
+
+    page.get_by_role("link", name="Start: Why feedback matters").click()
+    assert page.locator("h1").inner_text() == "Why feedback matters"
+    check_accessibility()
+    page.get_by_label("True").check()
+    page.get_by_role("button", name="Check my answers").click()
+    status = page.get_by_role("status").first
+    assert "You scored 0%" in status.inner_text()
+    assert page.evaluate("document.activeElement.id") == "result"  # focus moves to the result
+    check_accessibility()
+    page.get_by_label("False").check()
+    page.get_by_role("button", name="Try again").click()
+    assert "Well done" in page.get_by_role("status").first.inner_text()
+
+    page.reload()  # the result is still there after a reload
+    assert "Well done" in page.get_by_role("status").first.inner_text()
+    page.get_by_role("link", name="Next: The SBI model: situation, behaviour, impact").click()
+    assert page.locator("video track[kind=captions]").count() == 1
+    check_accessibility()
+
+    page.goto(f"{live_server.url}/learn?lt={launch.token}")  # a new visit resumes where the learner left off
+    assert "1 of 7 done" in page.locator(".progress-line").first.inner_text()
+    page.get_by_role("link", name="Continue: The SBI model: situation, behaviour, impact").click()
+    assert page.locator("h1").inner_text() == "The SBI model: situation, behaviour, impact"
+    page.get_by_label("In Monday's client call", exact=False).check()
+    page.get_by_role("button", name="Check my answers").click()
+    check_accessibility()
+    assert len(checked) == 5
+    assert page_errors == []

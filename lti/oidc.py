@@ -56,14 +56,33 @@ def begin_login(
                 "LTI Core 1.3 §4.1 requires iss, login_hint and target_link_uri; "
                 "check the tool's login URL in the platform.",
             )
+    for name, value in params.items():
+        if "\x00" in value:
+            # No LMS sends NUL; PostgreSQL cannot even compare text holding it.
+            raise LaunchError(
+                "invalid_login_parameter",
+                f"The login request's {name[:40]!r} parameter holds a NUL character.",
+                "Check the tool's login URL in the platform; the request looks corrupted.",
+            )
     issuer = params["iss"]
     client_id = params.get("client_id") or None  # optional: an issuer may have several clients
     registration = registrations.find_registration(issuer, client_id)
+    if registration is None and client_id is None:
+        # LTI Core 1.3 §4.1.3: client_id is optional in the login request, so an issuer with several
+        # registrations (one per client_id) cannot be told apart without it.
+        raise LaunchError(
+            "unknown_platform",
+            f"No single platform registration matches issuer {issuer[:200]!r}: either none is "
+            "registered, or several client_ids are registered for it and the login request did not "
+            "say which one (client_id).",
+            "Make the LMS send client_id with its login request (LTI Core 1.3 §4.1.3), or register "
+            "this issuer in Skillbite if it is not registered yet.",
+            status=400,
+        )
     if registration is None:
         raise LaunchError(
             "unknown_platform",
-            f"No platform is registered with issuer {issuer[:200]!r}"
-            + (f" and client_id {client_id[:200]!r}." if client_id else "."),
+            f"No platform is registered with issuer {issuer[:200]!r} and client_id {str(client_id)[:200]!r}.",
             "An administrator must register this issuer and client_id in Skillbite "
             "(or use dynamic registration) before the platform can launch it.",
             status=400,

@@ -60,6 +60,7 @@ class RegistrationResult:
     key_set_url: str
     token_audience: str | None
     response: dict[str, Any]
+    product_family_code: str | None = None  # from the platform's configuration (§3.4.1), e.g. "moodle"
 
 
 def _issuer_matches(issuer: str, configuration_url: str) -> bool:
@@ -219,7 +220,9 @@ def register_tool(
             f"The platform refused the registration (HTTP {response.status_code}): "
             f"{_platform_message(response)}",
             "The registration link may have expired or been used; start the registration again.",
-            status=502,
+            # A 4xx is the platform refusing this registration (used or expired token, rejected
+            # metadata): the admin must act. A 5xx is the platform failing: a gateway error.
+            status=502 if response.status_code >= 500 else 400,
         )
     try:
         data = response.json()
@@ -235,6 +238,7 @@ def register_tool(
     tool_config = data.get(TOOL_CONFIGURATION)
     deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
     audience = config.get("authorization_server")
+    product = config[PLATFORM_CONFIGURATION].get("product_family_code")
     return RegistrationResult(
         issuer=config["issuer"],
         client_id=data["client_id"],
@@ -244,4 +248,5 @@ def register_tool(
         key_set_url=config["jwks_uri"],
         token_audience=audience if isinstance(audience, str) and audience else None,
         response=data,
+        product_family_code=product if isinstance(product, str) and product else None,
     )

@@ -11,6 +11,8 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from plugin.config import Config
+
 COOKIE = "skillbite_launch"
 FIELD = "lt"
 HEADER = "X-Skillbite-Launch"
@@ -35,6 +37,13 @@ def read_token(token: str, max_age_seconds: int) -> str | None:
 def token_from_request() -> str | None:
     return (request.headers.get(HEADER) or request.form.get(FIELD) or request.args.get(FIELD)
             or request.cookies.get(COOKIE))
+
+
+def cookies_can_be_secure(config: Config) -> bool:
+    """Whether to send SameSite=None; Secure cookies: over HTTPS, and on a loopback http base URL,
+    which browsers treat as a secure context (W3C Secure Contexts §3.2), so that an LMS of another site
+    can frame a local Skillbite; a SameSite=Lax cookie is never set inside a cross-site iframe."""
+    return config.secure or config.is_loopback
 
 
 def cookie_options(secure: bool) -> dict[str, object]:

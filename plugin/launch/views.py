@@ -5,23 +5,35 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import re
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from lti.claims import DEEP_LINKING_REQUEST
 from lti.errors import LaunchError
 from lti.launch import validate_launch
 from lti.oidc import begin_login
+from plugin.deep_linking.targets import launch_target
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.keysets import platform_keys
 from plugin.launch.models import LaunchState
 from plugin.launch.services import open_launch_session
 from plugin.launch.stores import DatabaseLaunchStates
-from plugin.launch.tokens import FIELD, cookie_options, issue_token, set_session_cookie
+from plugin.launch.tokens import (
+    FIELD,
+    cookie_options,
+    cookies_can_be_secure,
+    issue_token,
+    set_session_cookie,
+    token_from_request,
+)
 from plugin.logs import event
 from plugin.platforms.models import Platform
 from plugin.platforms.services import DatabaseRegistrations
+from plugin.roster.services import request_sync
 from plugin.web.context import db, runtime
 
 bp = Blueprint("launch", __name__, template_folder="templates")
@@ -30,6 +42,7 @@ log = logging.getLogger("skillbite.launch")
 STATE_TTL_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti_state_"
 STORAGE_FIELD = "lti_storage_state"
+STATE_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 def _origin(url: str) -> str:
@@ -63,7 +76,7 @@ def login() -> BaseResponse:
     else:
         response = redirect(login_redirect.url, code=302)
     response.set_cookie(STATE_COOKIE_PREFIX + login_redirect.state, login_redirect.state,
-                        max_age=STATE_TTL_SECONDS, path="/lti/", **cookie_options(cfg.secure))  # type: ignore[arg-type]
+                        max_age=STATE_TTL_SECONDS, path="/lti/", **cookie_options(cookies_can_be_secure(cfg)))  # type: ignore[arg-type]
     return response
 
 
@@ -113,6 +126,11 @@ def launch() -> BaseResponse:
     if not state:
         raise LaunchError("missing_state", "The LMS did not send the login state back.",
                           "The LMS must echo the state of the login request (OIDC form_post).")
+    if not STATE_SHAPE.fullmatch(state):
+        # Our states are URL-safe base64 (lti.oidc); anything else was never issued, and is not
+        # looked up (PostgreSQL refuses NUL characters in text).
+        raise LaunchError("invalid_state", "This launch has expired or was already used.",
+                          "Open Skillbite again from the LMS.")
     bound = _state_is_bound(state)
     if isinstance(bound, Response):
         return bound
@@ -124,8 +142,11 @@ def launch() -> BaseResponse:
             "to enable LTI platform storage or to open Skillbite in a new window.", status=401)
     session = db()
     states = DatabaseLaunchStates(session)
+    # Security Framework 1.0 §5.1.1.1: a state is used once, so it is spent even when the token fails.
+    state_data = states.take_state(state)
+    session.commit()
     message = validate_launch(
-        id_token, states.take_state(state),
+        id_token, state_data,
         registrations=DatabaseRegistrations(session),
         keys=platform_keys(session),
         states=states,
@@ -136,16 +157,33 @@ def launch() -> BaseResponse:
     event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
           message_type=message.message_type, anonymous=message.is_anonymous)
     token = issue_token(launch_session.id)
-    response = redirect(url_for("launch.home") + "?" + urlencode({FIELD: token}), code=303)
-    set_session_cookie(response, token, cfg.secure, int(lifetime.total_seconds()))
+    # LTI DL 2.0 §4.4: a deep linking request opens the content picker, not the learner's first page.
+    first_page = "deep_linking.picker" if message.message_type == DEEP_LINKING_REQUEST else "launch.home"
+    response = redirect(url_for(first_page) + "?" + urlencode({FIELD: token}), code=303)
+    set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
 
 
+COURSE_PARAMETER = "skillbite_course"
+
+
 @bp.get("/learn")
 @require_launch
-def home() -> str:
-    """The first page after a launch: who you are, where you came from, and what you can do here."""
+def home() -> BaseResponse:
+    """The first page after a launch: the course the resource link names (custom parameter
+    ``skillbite_course``, a course slug), else the catalog."""
     launch_session = current_launch()
     assert launch_session is not None
-    return render_template("launch/home.html", launch=launch_session)
+    token = token_from_request()
+    carry: dict[str, Any] = {FIELD: token} if token else {}
+    request_sync(db(), launch_session)  # NRPS roster, at most every few minutes per LMS course (outbox)
+    db().commit()
+    target = launch_target(db(), launch_session, carry)  # a module, nugget or pathway the link names
+    if target:
+        return redirect(target, code=303)
+    link = launch_session.resource_link
+    slug = str((link.custom or {}).get(COURSE_PARAMETER, "")).strip() if link else ""
+    if slug:
+        return redirect(url_for("player.overview", slug=slug, **carry), code=303)
+    return redirect(url_for("player.catalog", **carry), code=303)

@@ -37,10 +37,6 @@ def register_with_platform(session: Session, config: Config, http: HttpClient,
                            openid_configuration: str, registration_token: str | None) -> Platform:
     """DR 1.0 §3.4–3.6: fetch the platform's configuration, register, store the result."""
     result = register_tool(openid_configuration, registration_token, tool_description(config), http)
-    product = None
-    platform_config = result.response.get("platform_configuration")
-    if isinstance(platform_config, dict):
-        product = platform_config.get("product_family_code")
     return add_platform(
         session,
         issuer=result.issuer,
@@ -54,7 +50,7 @@ def register_with_platform(session: Session, config: Config, http: HttpClient,
         deployment_policy=(DeploymentPolicy.KNOWN_ONLY if result.deployment_id
                            else DeploymentPolicy.RECORD_FIRST_SEEN),
         registered_by="dynamic",
-        product=product,
+        product=result.product_family_code,
         name=urlsplit(result.issuer).netloc,
     )
 

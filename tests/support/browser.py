@@ -91,16 +91,26 @@ class RequestsBrowser:
 
     def __init__(self, session: requests.Session | None = None, timeout: float = 5.0) -> None:
         self.session = session if session is not None else requests.Session()
+        # What a browser navigating to a page asks for, so the tool answers with pages, not JSON.
+        self.session.headers["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         self.session.cookies.set_policy(_LoopbackIsSecurePolicy())
         self.timeout = timeout
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
         require_loopback(url)
-        return self.session.get(url, params=params, allow_redirects=False, timeout=self.timeout)
+        return self._kept(self.session.get(url, params=params, allow_redirects=False, timeout=self.timeout))
 
     def post(self, url: str, data: Mapping[str, str]) -> requests.Response:
         require_loopback(url)
-        return self.session.post(url, data=dict(data), allow_redirects=False, timeout=self.timeout)
+        return self._kept(self.session.post(url, data=dict(data), allow_redirects=False, timeout=self.timeout))
+
+    def _kept(self, response: requests.Response) -> requests.Response:
+        """requests copies the session's cookies into a jar with the default policy for each request,
+        so the policy alone cannot send ``Secure`` cookies to loopback http; clear the flag instead."""
+        for cookie in self.session.cookies:
+            if cookie.domain.lstrip(".") in LOOPBACK_HOSTS or cookie.domain.endswith(".local"):
+                cookie.secure = False
+        return response
 
     def close(self) -> None:
         self.session.close()

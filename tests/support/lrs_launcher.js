@@ -64,7 +64,8 @@ const presenter = expressPresenter({
 const app = express();
 app.get('/__alive', (req, res) => res.send('ok'));
 app.use((req, res, next) => {
-  if (req.method === 'OPTIONS' || req.headers.authorization === expected) return next();
+  // Like most LRSs, the about resource is public (xAPI 1.0.3 Part 3 §2.1.4 does not require auth for it).
+  if (req.method === 'OPTIONS' || req.path === '/xAPI/about' || req.headers.authorization === expected) return next();
   res.set('WWW-Authenticate', 'Basic realm="lrs"');
   res.status(401).json({ message: 'Unauthorised: wrong or missing Basic credentials' });
 });

@@ -8,10 +8,8 @@ real HTTP on 127.0.0.1 (see :mod:`tests.support.platform_http`).
 
 from __future__ import annotations
 
-import enum
 import secrets
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,40 +22,11 @@ from urllib.parse import parse_qsl, urlsplit
 from lti import claims as lti_claims
 
 from .browser import Browser, ResponseLike
-from .keys import SigningKey, sign_hs256_with_public_pem, sign_rsa, unsigned
+from .keys import SigningKey
 from .local_server import LocalServer
-
-LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
-SignWith = Literal["current", "wrong_key", "hs256_public", "none", "retired"]
-
-
-class _Missing(enum.Enum):
-    MISSING = "MISSING"
-
-
-MISSING = _Missing.MISSING
-
-DEFAULT_USER: Mapping[str, str] = {
-    "sub": "u-1001",
-    "name": "Ada Lovelace",
-    "given_name": "Ada",
-    "family_name": "Lovelace",
-    "email": "ada.lovelace@example.test",
-    "locale": "en",
-}
-DEFAULT_CONTEXT: Mapping[str, Any] = {
-    "id": "course-1",
-    "label": "SKL101",
-    "title": "Onboarding skills",
-    "type": [LIS + "course#CourseOffering"],
-}
-DEFAULT_RESOURCE_LINK: Mapping[str, str] = {"id": "rl-1", "title": "Welcome nugget"}
-
-
-def role_uris(role: str | Sequence[str]) -> list[str]:
-    """``"Learner"`` -> the LIS v2 membership role URI (LTI Core 1.3 §A.2.3); full URIs pass through."""
-    roles = [role] if isinstance(role, str) else list(role)
-    return [r if "://" in r else f"{LIS}membership#{r}" for r in roles]
+from .platform_claims import DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK, DEFAULT_USER, LIS, role_uris
+from .platform_registration import RegisteredClient, RegistrationSide
+from .token_cases import MISSING, TOKEN_CASES_ACCEPTED, TOKEN_CASES_REJECTED, IdTokenSide
 
 
 def _non_trivial(value: str | None) -> bool:
@@ -79,18 +48,8 @@ class LoginContext:
     token_options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class RegisteredClient:
-    client_id: str
-    deployment_ids: list[str]
-    jwks_uri: str
-    redirect_uris: list[str]
-    initiate_login_uri: str
-    target_link_uri: str
-    scopes: list[str]
 
-
-class StrictPlatform:
+class StrictPlatform(IdTokenSide, RegistrationSide):
     """A strict LTI 1.3 platform for tests. Start its HTTP server with ``start()`` / ``with platform:`` /
     ``with platform.serve():`` and always stop it (the ``strict_platform`` fixture does)."""
 
@@ -130,6 +89,7 @@ class StrictPlatform:
         self._seen_states: set[str] = set()
         self._seen_nonces: set[str] = set()
         self.last_redirect_uri: str | None = None
+        self.jwks_requests = 0  # GETs of /jwks, so tests can count the tool's re-fetches
 
         # What the tool sent, for assertions; appended to from server threads under the lock.
         self.auth_requests: list[dict[str, str]] = []
@@ -235,137 +195,6 @@ class StrictPlatform:
     def jwks(self) -> dict[str, Any]:
         with self._lock:
             return {"keys": [key.public_jwk() for key in self._keys]}
-
-    # -- id_token -----------------------------------------------------------------------------------
-
-    def default_claims(
-        self,
-        nonce: str | None,
-        *,
-        role: str | Sequence[str] = "Learner",
-        message_type: str = lti_claims.RESOURCE_LINK_REQUEST,
-    ) -> dict[str, Any]:
-        """A complete, valid LtiResourceLinkRequest (LTI Core 1.3 §5.3, §5.4), or a deep linking
-        request (LTI DL 2.0 §4.4) when ``message_type`` says so."""
-        now = int(time.time())
-        base = self.base_url
-        context_id = DEFAULT_CONTEXT["id"]
-        payload: dict[str, Any] = {
-            "iss": self.issuer,
-            "sub": self.user["sub"],
-            "aud": self.client_id,
-            "azp": self.client_id,
-            "exp": now + 300,
-            "iat": now,
-            "nonce": nonce,
-            **{k: v for k, v in self.user.items() if k != "sub"},
-            lti_claims.MESSAGE_TYPE: message_type,
-            lti_claims.VERSION: lti_claims.LTI_VERSION,
-            lti_claims.DEPLOYMENT_ID: self.deployment_ids[0],
-            lti_claims.TARGET_LINK_URI: self.tool_launch_url,
-            lti_claims.RESOURCE_LINK: dict(DEFAULT_RESOURCE_LINK),
-            lti_claims.ROLES: role_uris(role),
-            lti_claims.CONTEXT: dict(DEFAULT_CONTEXT),
-            lti_claims.TOOL_PLATFORM: {
-                "guid": self.guid,
-                "name": self.name,
-                "product_family_code": "skillbite-strict-test",
-                "version": "1.0",
-            },
-            lti_claims.LAUNCH_PRESENTATION: {
-                "document_target": "iframe",
-                "return_url": base + "/return",
-                "locale": "en",
-            },
-            lti_claims.CUSTOM: {},
-            lti_claims.LIS: {
-                "person_sourcedid": "sis-" + self.user["sub"],
-                "course_offering_sourcedid": "sis-" + context_id,
-            },
-            lti_claims.AGS_ENDPOINT: {
-                "scope": [
-                    lti_claims.SCOPE_AGS_LINEITEM,
-                    lti_claims.SCOPE_AGS_RESULT_READONLY,
-                    lti_claims.SCOPE_AGS_SCORE,
-                ],
-                "lineitems": f"{base}/ags/contexts/{context_id}/lineitems",
-                "lineitem": f"{base}/ags/contexts/{context_id}/lineitems/{DEFAULT_RESOURCE_LINK['id']}",
-            },
-            lti_claims.NRPS_SERVICE: {
-                "context_memberships_url": f"{base}/nrps/contexts/{context_id}/memberships",
-                "service_versions": ["2.0"],
-            },
-        }
-        if nonce is None:
-            del payload["nonce"]
-        if message_type == lti_claims.DEEP_LINKING_REQUEST:
-            # LTI DL 2.0 §4.4: no resource link yet; the settings say where to return the choice.
-            del payload[lti_claims.RESOURCE_LINK]
-            del payload[lti_claims.AGS_ENDPOINT]["lineitem"]
-            payload[lti_claims.DEEP_LINKING_SETTINGS] = {
-                "deep_link_return_url": base + "/deep_linking/return",
-                "accept_types": ["ltiResourceLink"],
-                "accept_presentation_document_targets": ["iframe", "window"],
-                "accept_multiple": True,
-                "auto_create": True,
-                "title": "Add a Skillbite course",
-                "data": "dl-" + secrets.token_hex(8),
-            }
-        return payload
-
-    def id_token(
-        self,
-        nonce: str | None,
-        *,
-        claims: Mapping[str, Any] | None = None,
-        drop: Iterable[str] = (),
-        header: Mapping[str, Any] | None = None,
-        alg: str = "RS256",
-        sign_with: SignWith = "current",
-        kid: str | None | _Missing = MISSING,
-        role: str | Sequence[str] = "Learner",
-        message_type: str | None = None,
-    ) -> str:
-        """A signed id_token: the default claims, updated with ``claims``, minus ``drop``.
-
-        ``kid``: MISSING uses the signing key's kid, None leaves ``kid`` out of the header, a string is
-        used as given (unknown kid). ``sign_with``: "current" platform key, "wrong_key" (a key not in
-        the JWKS, kid still the current one), "retired" (the newest key dropped by
-        ``rotate_key(retire_old=True)``), "hs256_public" (HMAC keyed with the public key PEM), "none"
-        (unsigned). ``message_type`` falls back to the one in ``claims``, then LtiResourceLinkRequest.
-        """
-        overrides = dict(claims or {})
-        kind = message_type or overrides.get(lti_claims.MESSAGE_TYPE) or lti_claims.RESOURCE_LINK_REQUEST
-        payload = self.default_claims(nonce, role=role, message_type=kind)
-        payload.update(overrides)
-        for name in drop:
-            payload.pop(name, None)
-
-        key = self._signing_key(sign_with)
-        head: dict[str, Any] = {}
-        if kid is MISSING:
-            head["kid"] = key.kid
-        elif kid is not None:
-            head["kid"] = kid
-        head.update(header or {})
-
-        if sign_with == "none":
-            return unsigned(payload, head)
-        if sign_with == "hs256_public":
-            return sign_hs256_with_public_pem(payload, self.current_key.public_pem(), head)
-        return sign_rsa(payload, key.private_key, alg, head)
-
-    def _signing_key(self, sign_with: SignWith) -> SigningKey:
-        if sign_with == "wrong_key":
-            with self._lock:
-                if self._wrong_key is None:
-                    self._wrong_key = SigningKey(self.current_key.kid, SigningKey.generate().private_key)
-                return self._wrong_key
-        if sign_with == "retired":
-            if not self._retired:
-                raise AssertionError("no retired key: call rotate_key(retire_old=True) first")
-            return self._retired[-1]
-        return self.current_key
 
     # -- OIDC third-party initiated login (LTI Core 1.3 §4.1, Security Framework §5.1.1) ---------------
 
@@ -528,101 +357,11 @@ class StrictPlatform:
             form = tamper(dict(form))
         return self.finish(browser, form)
 
-    # -- ready-made token cases ---------------------------------------------------------------------
 
-    def token_case(self, name: str) -> dict[str, Any]:
-        """``id_token``/``token_options`` keyword arguments for a named case (see ``TOKEN_CASES``)."""
-        now = int(time.time())
-        other = "some-other-client"
-        cases: dict[str, dict[str, Any]] = {
-            "valid": {},
-            "anonymous": {"drop": ("sub", "name", "given_name", "family_name", "email", lti_claims.LIS)},
-            "multiple_aud_with_azp": {"claims": {"aud": [self.client_id, other], "azp": self.client_id}},
-            "expired": {"claims": {"iat": now - 900, "exp": now - 600}},
-            "iat_in_future": {"claims": {"iat": now + 600, "exp": now + 900}},
-            "missing_exp": {"drop": ("exp",)},
-            "bad_signature": {"sign_with": "wrong_key"},
-            "unknown_kid": {"kid": "kid-nobody-published"},
-            "no_kid": {"kid": None},
-            "alg_none": {"sign_with": "none"},
-            "hs256_public_key": {"sign_with": "hs256_public"},
-            "wrong_iss": {"claims": {"iss": "https://evil.example.test"}},
-            "wrong_aud": {"claims": {"aud": other, "azp": other}},
-            "multiple_aud_without_azp": {"claims": {"aud": [self.client_id, other]}, "drop": ("azp",)},
-            "multiple_aud_wrong_azp": {"claims": {"aud": [self.client_id, other], "azp": other}},
-            "wrong_nonce": {"claims": {"nonce": "n-" + secrets.token_hex(16)}},
-            "missing_nonce": {"drop": ("nonce",)},
-            "missing_deployment_id": {"drop": (lti_claims.DEPLOYMENT_ID,)},
-            "unknown_deployment": {"claims": {lti_claims.DEPLOYMENT_ID: "dep-unknown"}},
-            "wrong_version": {"claims": {lti_claims.VERSION: "1.1"}},
-            "missing_message_type": {"drop": (lti_claims.MESSAGE_TYPE,)},
-            "unknown_message_type": {"claims": {lti_claims.MESSAGE_TYPE: "LtiSomethingElseRequest"}},
-            "missing_roles": {"drop": (lti_claims.ROLES,)},
-            "missing_resource_link": {"drop": (lti_claims.RESOURCE_LINK,)},
-        }
-        if name not in cases:
-            raise KeyError(f"unknown token case {name!r}; known: {sorted(cases)}")
-        return cases[name]
-
-    # -- dynamic registration -----------------------------------------------------------------------
-
-    def registration_start_params(self) -> dict[str, str]:
-        """Query parameters the LMS puts on the tool's registration URL (LTI DR 1.0 §3.3); the
-        registration token is single use."""
-        token = "rt-" + secrets.token_urlsafe(24)
-        with self._lock:
-            self._registration_tokens.add(token)
-        return {"openid_configuration": self.openid_configuration_url, "registration_token": token}
-
-    def start_registration(self, browser: Browser, url: str | None = None) -> ResponseLike:
-        """Open the tool's registration page as the LMS admin's browser would."""
-        return browser.get(url or self.tool_register_url, self.registration_start_params())
-
-    def adopt_registration(self, record: Mapping[str, Any] | None = None) -> RegisteredClient:
-        """Launch from now on as the client created by a registration (the latest by default)."""
-        with self._lock:
-            chosen = record if record is not None else self.registrations[-1]
-            client = self.registered_clients[chosen["client_id"]]
-            self.client_id = client.client_id
-            self.deployment_ids = list(client.deployment_ids)
-            self.redirect_uris = list(client.redirect_uris)
-            self.tool_login_url = client.initiate_login_uri
-            self.tool_launch_url = client.target_link_uri
-            self.tool_jwks_url = client.jwks_uri
-            return client
-
-    def take_registration_token(self, token: str | None) -> bool:
-        with self._lock:
-            if token is None or token not in self._registration_tokens:
-                return False
-            self._registration_tokens.discard(token)
-            return True
-
-
-TOKEN_CASES_ACCEPTED = ("valid", "anonymous", "multiple_aud_with_azp")
-TOKEN_CASES_REJECTED = (
-    "expired",
-    "iat_in_future",
-    "missing_exp",
-    "bad_signature",
-    "unknown_kid",
-    "no_kid",
-    "alg_none",
-    "hs256_public_key",
-    "wrong_iss",
-    "wrong_aud",
-    "multiple_aud_without_azp",
-    "multiple_aud_wrong_azp",
-    "wrong_nonce",
-    "missing_nonce",
-    "missing_deployment_id",
-    "unknown_deployment",
-    "wrong_version",
-    "missing_message_type",
-    "unknown_message_type",
-    "missing_roles",
-    "missing_resource_link",
-)
+__all__ = [
+    "DEFAULT_CONTEXT", "DEFAULT_RESOURCE_LINK", "DEFAULT_USER", "LIS", "MISSING", "TOKEN_CASES_ACCEPTED",
+    "TOKEN_CASES_REJECTED", "RegisteredClient", "StrictPlatform", "redirect_location", "role_uris",
+]
 
 
 def redirect_location(response: ResponseLike, step: str) -> str:

@@ -20,6 +20,7 @@ from .dynamic_registration import (
     openid_configuration,
     validate_tool_registration,
 )
+from .launch_page import course_page_response
 from .local_server import Handler, json_response
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ def _oauth_error(platform: StrictPlatform, error: str, description: str, status:
 
 def strict_platform_routes(platform: StrictPlatform) -> dict[tuple[str, str], Handler]:
     def jwks(_: Request) -> Response:
+        with platform._lock:
+            platform.jwks_requests += 1
         return json_response(platform.jwks())
 
     def configuration(_: Request) -> Response:
@@ -67,12 +70,20 @@ def strict_platform_routes(platform: StrictPlatform) -> dict[tuple[str, str], Ha
         )
 
     def launch_page(request: Request) -> Response:
-        """GET /launch?role=Instructor: start a launch from a real browser."""
+        """GET /launch?role=Instructor[&storage=1]: start a launch from a real browser; with ``storage``
+        the login offers LTI Platform Storage in the parent frame (``lti_storage_target=_parent``)."""
         role = request.args.get("role", "Learner")
         params = platform.login_params()
+        if request.args.get("storage"):
+            params["lti_storage_target"] = "_parent"
         with platform._lock:
             platform._logins[params["lti_message_hint"]].role = role
         return auto_post_form(platform.tool_login_url, params)
+
+    def course_page(request: Request) -> Response:
+        """GET /course?role=…[&storage=1]: an LMS course page framing the tool's launch, and answering
+        the tool's platform storage messages."""
+        return course_page_response(request.args.get("role", "Learner"), bool(request.args.get("storage")))
 
     def authorization(request: Request) -> Response:
         """The OIDC authorization endpoint (GET or POST, OIDC Core §3.1.2.1) for real browsers."""
@@ -94,6 +105,7 @@ def strict_platform_routes(platform: StrictPlatform) -> dict[tuple[str, str], Ha
         ("GET", "/jwks"): jwks,
         ("GET", "/.well-known/openid-configuration"): configuration,
         ("GET", "/launch"): launch_page,
+        ("GET", "/course"): course_page,
         ("GET", "/auth"): authorization,
         ("POST", "/auth"): authorization,
         ("POST", "/registration"): registration,

@@ -1,0 +1,81 @@
+"""The catalog as the recommender sees it: latest course versions, prerequisites expanded, skills resolved.
+
+Built once and kept per process until a course version or a framework changes (one small query checks),
+so a learner's recommendations cost only their own rows.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plugin.catalog.models import Course, CourseVersion, Module, Nugget
+from plugin.plan.recommend import Catalog, CatalogNugget
+from plugin.skills.models import Skill, SkillFramework
+from plugin.skills.services import skills_by_ref
+
+_lock = threading.Lock()
+# Per engine (so two databases in one process never share a catalog), dropped with the engine.
+_cache: weakref.WeakKeyDictionary[sa.Engine, tuple[Any, Catalog]] = weakref.WeakKeyDictionary()
+
+
+def _fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a course gets a new version (version ids only grow) or a framework is imported."""
+    row = session.execute(sa.select(
+        sa.func.count(Course.latest_version_id), sa.func.sum(Course.latest_version_id),
+        sa.select(sa.func.max(Skill.id)).scalar_subquery(),
+        sa.select(sa.func.max(SkillFramework.imported_at)).scalar_subquery())).one()
+    return tuple(row)
+
+
+def current_catalog(session: Session) -> Catalog:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    fingerprint = _fingerprint(session)
+    cached = _cache.get(engine)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    version_ids = list(session.scalars(sa.select(Course.latest_version_id)
+                                       .where(Course.latest_version_id.is_not(None))))
+    catalog = build_catalog(session, [v for v in version_ids if v is not None])
+    with _lock:
+        _cache[engine] = (fingerprint, catalog)
+    return catalog
+
+
+def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
+    if not version_ids:
+        return Catalog.build(())
+    versions = {v.id: v for v in session.execute(sa.select(CourseVersion.id, CourseVersion.course_id,
+                                                           CourseVersion.title, CourseVersion.manifest)
+                                                 .where(CourseVersion.id.in_(version_ids)))}
+    modules = {m.id: m for m in session.execute(sa.select(Module.id, Module.key, Module.prerequisites,
+                                                          Module.version_id).where(Module.version_id.in_(version_ids)))}
+    rows = list(session.execute(sa.select(Nugget.id, Nugget.version_id, Nugget.module_id, Nugget.key, Nugget.title,
+                                          Nugget.minutes, Nugget.position, Nugget.prerequisites, Nugget.skills)
+                                .where(Nugget.version_id.in_(version_ids))))
+    module_nuggets: dict[tuple[int, str], list[str]] = {}
+    for row in sorted(rows, key=lambda r: r.position):
+        module_nuggets.setdefault((row.version_id, modules[row.module_id].key), []).append(row.key)
+    declared = {vid: {s.get("id"): s.get("framework") for s in (v.manifest or {}).get("skills", [])
+                      if isinstance(s, dict)} for vid, v in versions.items()}
+    refs = {declared[r.version_id].get(ref) or ref for r in rows for ref in r.skills}
+    skill_ids = skills_by_ref(session, refs)
+    nuggets = []
+    for row in rows:
+        module = modules[row.module_id]
+        requires = list(row.prerequisites)
+        for module_key in module.prerequisites:
+            requires.extend(module_nuggets.get((row.version_id, module_key), []))
+        version = versions[row.version_id]
+        own_refs = [declared[row.version_id].get(ref) or ref for ref in row.skills]
+        nuggets.append(CatalogNugget(
+            id=row.id, course_id=version.course_id, course_title=version.title, key=row.key, title=row.title,
+            minutes=row.minutes, position=row.position,
+            skill_ids=tuple(dict.fromkeys(skill_ids[r] for r in own_refs if r in skill_ids)),
+            requires=tuple(dict.fromkeys(k for k in requires if k != row.key))))
+    return Catalog.build(nuggets)

@@ -1,0 +1,1 @@
+"""Spaced retrieval practice: answered quiz items become review cards scheduled with FSRS."""

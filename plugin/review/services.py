@@ -1,0 +1,158 @@
+"""Spaced retrieval with FSRS (the ``fsrs`` package): cards from answered items, the daily session,
+grading with the catalog's item registry, and a ``reviewed`` event per answer (→ xAPI, → mastery)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import fsrs
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plugin.catalog.items import ItemGrade, item_type
+from plugin.catalog.models import Nugget, QuizItem
+from plugin.db import utcnow
+from plugin.events import LearningEvent, publish
+from plugin.review.models import ReviewCard, ReviewLog
+
+# Fuzzing off: the due date we show the learner is the one we keep, and tests can compute it with the
+# fsrs package directly. The other settings are FSRS-6 defaults (90 % desired retention).
+SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
+SESSION_CARDS = 8  # about 20–30 s per card: a daily review of a few minutes
+MAX_REVIEW_SECONDS = 300  # a longer gap means the learner was away; it does not count as time on task
+
+
+class CardNotFound(LookupError):
+    pass
+
+
+def rating_for(grade: ItemGrade) -> fsrs.Rating:
+    """The server grades, not the learner: right → Good, mostly right (partial credit) → Hard, else Again."""
+    if grade.correct:
+        return fsrs.Rating.Good
+    return fsrs.Rating.Hard if grade.score >= 0.5 else fsrs.Rating.Again
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    # fsrs insists on datetime.UTC itself; PostgreSQL drivers return an equal but different tzinfo.
+    return value.astimezone(dt.UTC) if value is not None else None
+
+
+def to_fsrs(card: ReviewCard) -> fsrs.Card:
+    return fsrs.Card(card_id=card.id, state=fsrs.State(card.state), step=card.step, stability=card.stability,
+                     difficulty=card.difficulty, due=_utc(card.due), last_review=_utc(card.last_review))
+
+
+def schedule(card: ReviewCard, rating: fsrs.Rating, when: dt.datetime) -> None:
+    """Apply one review to the card's FSRS memory state."""
+    new, _log = SCHEDULER.review_card(to_fsrs(card), rating, when.astimezone(dt.UTC))
+    if card.state == fsrs.State.Review and new.state == fsrs.State.Relearning:
+        card.lapses += 1
+    card.state, card.step, card.stability, card.difficulty = int(new.state), new.step, new.stability, new.difficulty
+    card.due, card.last_review = new.due, new.last_review
+    card.reviews += 1
+
+
+def card_for_answer(session: Session, platform_id: int, user_id: int, item: QuizItem, grade_correct: bool,
+                    score: float, when: dt.datetime) -> ReviewCard:
+    """An answer in the player: the item's card is made on first answer, and every answer is a review."""
+    nugget = session.get(Nugget, item.nugget_id)
+    assert nugget is not None
+    card = session.scalar(sa.select(ReviewCard).where(
+        ReviewCard.platform_id == platform_id, ReviewCard.user_id == user_id,
+        ReviewCard.course_id == nugget.version.course_id, ReviewCard.nugget_key == nugget.key,
+        ReviewCard.item_key == item.key))
+    if card is None:
+        card = ReviewCard(platform_id=platform_id, user_id=user_id, course_id=nugget.version.course_id,
+                          nugget_key=nugget.key, item_key=item.key, item_id=item.id, state=int(fsrs.State.Learning),
+                          step=0, due=when, reviews=0, lapses=0, created_at=when)
+        session.add(card)
+        session.flush()
+    card.item_id = item.id
+    rating = rating_for(ItemGrade(score, grade_correct))
+    schedule(card, rating, when)
+    session.add(ReviewLog(card_id=card.id, source="quiz", rating=int(rating), correct=grade_correct, reviewed_at=when))
+    return card
+
+
+def _scoped(platform_id: int, user_id: int) -> list[sa.ColumnElement[bool]]:
+    return [ReviewCard.platform_id == platform_id, ReviewCard.user_id == user_id]
+
+
+def reviewed_since(session: Session, platform_id: int, user_id: int, since: dt.datetime) -> int:
+    return int(session.scalar(sa.select(sa.func.count(ReviewLog.id)).join(ReviewCard).where(
+        *_scoped(platform_id, user_id), ReviewLog.source == "review", ReviewLog.reviewed_at >= since)) or 0)
+
+
+def due_cards(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None,
+              limit: int = SESSION_CARDS) -> list[ReviewCard]:
+    """Today's session: the most overdue cards first, up to what is left of today's few minutes."""
+    now = now or utcnow()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    left = max(0, limit - reviewed_since(session, platform_id, user_id, start_of_day))
+    if not left:
+        return []
+    return list(session.scalars(sa.select(ReviewCard).where(*_scoped(platform_id, user_id), ReviewCard.due <= now)
+                                .order_by(ReviewCard.due, ReviewCard.id).limit(left)))
+
+
+def count_due(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None) -> int:
+    return int(session.scalar(sa.select(sa.func.count(ReviewCard.id)).where(
+        *_scoped(platform_id, user_id), ReviewCard.due <= (now or utcnow()))) or 0)
+
+
+def get_card(session: Session, platform_id: int, user_id: int, card_id: int) -> ReviewCard:
+    card = session.scalar(sa.select(ReviewCard).where(*_scoped(platform_id, user_id), ReviewCard.id == card_id))
+    if card is None:
+        raise CardNotFound(card_id)
+    return card
+
+
+def present(session: Session, card: ReviewCard, now: dt.datetime | None = None) -> QuizItem:
+    """The card is on screen: note when, so the answer's duration is measured on the server."""
+    card.shown_at = now or utcnow()
+    item = session.get(QuizItem, card.item_id)
+    if item is None:
+        raise CardNotFound(card.id)
+    return item
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    card: ReviewCard
+    grade: ItemGrade
+    rating: fsrs.Rating
+    next_due: dt.datetime
+
+
+def answer_review(session: Session, platform_id: int, user_id: int, card_id: int,
+                  form: Mapping[str, list[str]], *, launch_session_id: str | None = None,
+                  now: dt.datetime | None = None) -> ReviewOutcome:
+    """Grade a review answer with the item's own type, reschedule the card, publish ``reviewed``."""
+    now = now or utcnow()
+    card = get_card(session, platform_id, user_id, card_id)
+    item = session.get(QuizItem, card.item_id)
+    if item is None:
+        raise CardNotFound(card_id)
+    kind = item_type(item.type)
+    grade = kind.grade(item.spec, kind.read(item.spec, form))
+    rating = rating_for(grade)
+    duration = None
+    if card.shown_at is not None and dt.timedelta(0) <= now - card.shown_at <= dt.timedelta(seconds=MAX_REVIEW_SECONDS):
+        duration = (now - card.shown_at).total_seconds()
+    schedule(card, rating, now)
+    card.shown_at = None
+    session.add(ReviewLog(card_id=card.id, source="review", rating=int(rating), correct=grade.correct,
+                          reviewed_at=now, duration_ms=int(duration * 1000) if duration is not None else None))
+    nugget = session.get(Nugget, item.nugget_id)
+    publish(session, LearningEvent(
+        kind="reviewed", occurred_at=now, platform_id=platform_id, user_id=user_id,
+        launch_session_id=launch_session_id, course_version_id=nugget.version_id if nugget else None,
+        nugget_id=item.nugget_id, item_id=item.id, score_raw=grade.score * item.points, score_min=0.0,
+        score_max=item.points, success=grade.correct, response=grade.response_text, duration_seconds=duration,
+        extra={"item_key": item.key, "item_type": item.type, "rating": rating.name.lower(),
+               "next_due": card.due.isoformat()}))
+    session.flush()
+    return ReviewOutcome(card, grade, rating, card.due)

@@ -1,0 +1,1 @@
+"""Skills: frameworks (ESCO, CASE), role profiles, evidence and mastery estimates, gaps."""

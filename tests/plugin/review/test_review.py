@@ -1,0 +1,117 @@
+"""Spaced retrieval: cards from player answers, FSRS scheduling, the daily session, events and mastery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import fsrs
+import sqlalchemy as sa
+
+from plugin.db import transaction
+from plugin.review.models import ReviewCard, ReviewLog
+from plugin.review.services import SESSION_CARDS, answer_review, card_for_answer, due_cards
+from plugin.skills.models import SkillEstimate
+from plugin.xapi.models import XapiStatement
+from tests.plugin.skills.support import csrf_of, give_role
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def answer_in_player(client, learner, slug: str, right: bool) -> None:
+    page = client.get(f"/learn/c/{slug}/n/why-feedback", query_string=learner.q())
+    client.post(f"/learn/c/{slug}/n/why-feedback/answers", query_string=learner.q(),
+                data={"csrf": csrf_of(page.text), "i.praise-counts": "false" if right else "true"})
+
+
+def cards_of(runtime, user_id: int) -> list[ReviewCard]:
+    with runtime.sessions() as s:
+        return list(s.scalars(sa.select(ReviewCard).where(ReviewCard.user_id == user_id)))
+
+
+def test_an_answered_item_becomes_a_card_scheduled_by_fsrs(client, launch_as, demo_skills, runtime):
+    learner = launch_as("ann")
+    answer_in_player(client, learner, demo_skills, right=True)
+    [card] = cards_of(runtime, learner.user_id)
+    assert (card.nugget_key, card.item_key, card.reviews) == ("why-feedback", "praise-counts", 1)
+    expected, _ = fsrs.Scheduler(enable_fuzzing=False).review_card(fsrs.Card(), fsrs.Rating.Good,
+                                                           card.last_review.astimezone(dt.UTC))
+    assert card.due == expected.due and card.stability == expected.stability
+
+
+def test_scheduling_matches_fsrs_for_a_fixed_history(app, launch_as, demo_skills, runtime):
+    """Good (in the quiz), Good, Again (in reviews) at fixed times: the stored card equals the fsrs package's."""
+    learner = launch_as("bob")
+    history = [(T0, True), (T0 + dt.timedelta(minutes=10), True), (T0 + dt.timedelta(days=3), False)]
+    with transaction(runtime.sessions) as session:
+        from plugin.catalog.models import QuizItem
+
+        items = {i.type: i for i in session.scalars(sa.select(QuizItem))}
+        item = items["true_false"]
+        card = card_for_answer(session, learner.platform_id, learner.user_id, item, True, 1.0, history[0][0])
+        for when, right in history[1:]:
+            answer_review(session, learner.platform_id, learner.user_id, card.id,
+                          {"": [str(item.spec["answer"] == right).lower()]}, now=when)
+        ordering = items["ordering"]
+        partial = card_for_answer(session, learner.platform_id, learner.user_id, ordering, False, 0.5, T0)
+        card_id, partial_id = card.id, partial.id
+    scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    expected = fsrs.Card()
+    for when, right in history:
+        expected, _ = scheduler.review_card(expected, fsrs.Rating.Good if right else fsrs.Rating.Again, when)
+    hard, _ = scheduler.review_card(fsrs.Card(), fsrs.Rating.Hard, T0)
+    with runtime.sessions() as s:
+        stored, stored_partial = s.get(ReviewCard, card_id), s.get(ReviewCard, partial_id)
+        ratings = list(s.scalars(sa.select(ReviewLog.rating).where(ReviewLog.card_id == card_id)
+                                 .order_by(ReviewLog.id)))
+    assert ratings == [3, 3, 1]
+    assert (stored.state, stored.step, stored.due) == (int(expected.state), expected.step, expected.due)
+    assert stored.stability == expected.stability and stored.difficulty == expected.difficulty
+    assert stored_partial.due == hard.due  # half the steps in place: Hard
+
+
+def test_daily_session_shows_due_cards_and_records_a_reviewed_statement(client, app, launch_as, demo_skills,
+                                                                         runtime):
+    learner = launch_as("cat")
+    give_role(app, learner.platform_id, learner.user_id)
+    answer_in_player(client, learner, demo_skills, right=False)  # Again: due again in a minute
+    with transaction(runtime.sessions) as session:
+        session.execute(sa.update(ReviewCard).where(ReviewCard.user_id == learner.user_id)
+                        .values(due=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+        before = session.scalar(sa.select(SkillEstimate.p_known).where(SkillEstimate.user_id == learner.user_id))
+    page = client.get("/review", query_string=learner.q())
+    assert page.status_code == 200 and "1 card left today" in page.text
+    [card] = cards_of(runtime, learner.user_id)
+    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "false"})
+    assert result.status_code == 200 and "Right" in result.text and "You will see this again on" in result.text
+    with runtime.sessions() as s:
+        statements = list(s.scalars(sa.select(XapiStatement).where(XapiStatement.verb == "reviewed")))
+        after = s.scalar(sa.select(SkillEstimate.p_known).where(SkillEstimate.user_id == learner.user_id))
+        log = s.scalars(sa.select(ReviewLog).where(ReviewLog.card_id == card.id, ReviewLog.source == "review")).one()
+    assert len(statements) == 1
+    assert json.loads(statements[0].statement)["verb"]["id"] == "http://id.tincanapi.com/verb/reviewed"
+    assert after > before  # a right answer in review is evidence too
+    assert log.correct and log.duration_ms is not None
+    done = client.get("/review", query_string=learner.q())
+    assert "Review done for today" in done.text
+
+
+def test_a_card_of_another_learner_is_not_found(client, launch_as, demo_skills, runtime):
+    owner, other = launch_as("dan"), launch_as("eli")
+    answer_in_player(client, owner, demo_skills, right=True)
+    [card] = cards_of(runtime, owner.user_id)
+    page = client.get("/plan", query_string=other.q())
+    response = client.post(f"/review/{card.id}", data={"lt": other.token, "csrf": csrf_of(page.text), "a": "true"})
+    assert response.status_code == 404
+    assert cards_of(runtime, owner.user_id)[0].reviews == 1
+
+
+def test_the_daily_session_is_a_few_cards(app, launch_as, demo_skills, runtime):
+    learner = launch_as("fox")
+    with transaction(runtime.sessions) as session:
+        from plugin.catalog.models import QuizItem
+
+        for item in session.scalars(sa.select(QuizItem)):
+            card_for_answer(session, learner.platform_id, learner.user_id, item, False, 0.0, T0)
+        assert len(due_cards(session, learner.platform_id, learner.user_id, T0 + dt.timedelta(days=1))) \
+            == SESSION_CARDS

@@ -7,6 +7,7 @@ triggers one re-fetch of the key set (rate limited per URL) before the launch is
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -30,13 +31,20 @@ def _matching_jwk(key_set: dict[str, Any], kid: str, algorithm: str) -> RSAPubli
             continue
         if jwk.get("use", "sig") != "sig" or jwk.get("alg", algorithm) != algorithm:
             continue
-        try:
-            key = RSAAlgorithm.from_jwk(json.dumps(jwk))
-        except (ValueError, TypeError, KeyError, PyJWTError):
-            continue  # a broken JWK is not a key
-        if isinstance(key, RSAPublicKey):
+        key = _rsa_key(jwk.get("n"), jwk.get("e"))
+        if key is not None:
             return key
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _rsa_key(n: object, e: object) -> RSAPublicKey | None:
+    """The public key for a JWK's modulus and exponent, built once per process (launches reuse it)."""
+    try:
+        key = RSAAlgorithm.from_jwk(json.dumps({"kty": "RSA", "n": n, "e": e}))
+    except (ValueError, TypeError, KeyError, PyJWTError):
+        return None  # a broken JWK is not a key
+    return key if isinstance(key, RSAPublicKey) else None
 
 
 class PlatformKeys:

@@ -8,10 +8,14 @@ the token itself.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from lti.claims import DEPLOYMENT_ID
 from lti.clock import Clock, system_clock
@@ -98,20 +102,25 @@ def _check_audience(payload: Mapping[str, Any], client_id: str) -> None:
         )
 
 
-def _verify_signature(id_token: str, key: Any, alg: str) -> None:
+_HASHES: dict[str, hashes.HashAlgorithm] = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(),
+                                            "RS512": hashes.SHA512()}
+
+
+def _verify_signature(id_token: str, key: RSAPublicKey, alg: str) -> None:
+    """RFC 7515 §5.2 with RSASSA-PKCS1-v1_5 (RFC 7518 §3.3) over the exact signing input.
+
+    :func:`lti.jws.parse_unverified` has already checked the three base64url segments, so this is
+    the signature check alone, done once with the key chosen by ``kid``.
+    """
+    signing_input, _, signature = id_token.rpartition(".")
     try:
-        jwt.PyJWS().decode(id_token, key, algorithms=[alg])
-    except jwt.InvalidSignatureError:
+        key.verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+                   signing_input.encode("ascii"), padding.PKCS1v15(), _HASHES[alg])
+    except (InvalidSignature, ValueError):
         raise LaunchError(
             "bad_signature",
             "The id_token signature does not verify with the platform's key.",
             "Check the registration's JWKS URL: it must be the key set the platform signs with.",
-        ) from None
-    except jwt.PyJWTError:
-        raise LaunchError(
-            "malformed_jwt",
-            "The id_token could not be verified as a JWS.",
-            "The platform must post a compact JWS (header.payload.signature) as id_token.",
         ) from None
 
 

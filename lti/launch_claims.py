@@ -121,6 +121,7 @@ def build_message(
         issuer=registration.issuer,
         client_id=registration.client_id,
         deployment_id=deployment_id,
+        registration_id=registration.id,
         message_type=payload[claims.MESSAGE_TYPE],
         subject=_str_or_none(payload.get("sub")),
         roles=roles,

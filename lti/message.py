@@ -65,6 +65,7 @@ class LaunchMessage:
     platform: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
     first_seen_deployment: bool = False
+    registration_id: int | None = None  # PlatformRegistration.id, so the tool need not look it up again
 
     @property
     def is_anonymous(self) -> bool:

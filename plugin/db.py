@@ -9,9 +9,11 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -82,3 +84,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed as one unit, or not at all."""
     with factory() as session, session.begin():
         yield session
+
+
+def dialect_insert(session: Session, model: type[Base]) -> Any:
+    """INSERT with ON CONFLICT support (PostgreSQL and SQLite ≥ 3.24 share the syntax)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def upsert_returning_id(session: Session, model: type[Base], keys: dict[str, Any], values: dict[str, Any]) -> int:
+    """Insert a row or update the one with these unique ``keys``; one statement, returns its id.
+
+    Concurrent first launches of the same user or course cannot collide: the database settles it.
+    """
+    statement = dialect_insert(session, model).values(**keys, **values)
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=values or dict(keys))
+    return int(session.execute(statement.returning(model.id)).scalar_one())  # type: ignore[attr-defined]

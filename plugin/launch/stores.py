@@ -10,7 +10,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plugin.db import utcnow
+from plugin.db import dialect_insert, utcnow
 from plugin.launch.models import LaunchState, PlatformKeySet, UsedNonce
 
 
@@ -21,9 +21,8 @@ class DatabaseLaunchStates:
         self._session = session
 
     def save_state(self, state: str, data: dict[str, Any], ttl_seconds: int) -> None:
-        self._session.add(LaunchState(state=state, data=data,
-                                      expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
-        self._session.flush()
+        self._session.execute(sa.insert(LaunchState).values(
+            state=state, data=data, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
 
     def take_state(self, state: str) -> dict[str, Any] | None:
         # One DELETE … RETURNING: two concurrent launches with the same state cannot both get it.
@@ -35,13 +34,12 @@ class DatabaseLaunchStates:
         return dict(row[0]) if row else None
 
     def use_nonce(self, issuer: str, nonce: str, ttl_seconds: int) -> bool:
-        try:
-            with self._session.begin_nested():
-                self._session.add(UsedNonce(issuer=issuer, nonce=nonce,
-                                            expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
-        except IntegrityError:
-            return False
-        return True
+        # INSERT … ON CONFLICT DO NOTHING: the database decides, atomically, whether it was seen before.
+        result: CursorResult[Any] = self._session.execute(  # type: ignore[assignment]
+            dialect_insert(self._session, UsedNonce)
+            .values(issuer=issuer, nonce=nonce, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
+            .on_conflict_do_nothing(index_elements=["issuer", "nonce"]))
+        return result.rowcount == 1
 
 
 def purge_expired(session: Session) -> int:

@@ -7,7 +7,7 @@ import hmac
 import logging
 import re
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,8 +19,8 @@ from lti.oidc import begin_login
 from plugin.deep_linking.targets import launch_target
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.keysets import platform_keys
-from plugin.launch.models import LaunchState
-from plugin.launch.services import open_launch_session
+from plugin.launch.models import LaunchSession, LaunchState
+from plugin.launch.services import load_launch_session, open_launch_session
 from plugin.launch.stores import DatabaseLaunchStates
 from plugin.launch.tokens import (
     FIELD,
@@ -144,22 +144,33 @@ def launch() -> BaseResponse:
     states = DatabaseLaunchStates(session)
     # Security Framework 1.0 §5.1.1.1: a state is used once, so it is spent even when the token fails.
     state_data = states.take_state(state)
-    session.commit()
-    message = validate_launch(
-        id_token, state_data,
-        registrations=DatabaseRegistrations(session),
-        keys=platform_keys(session),
-        states=states,
-    )
+    try:
+        message = validate_launch(
+            id_token, state_data,
+            registrations=DatabaseRegistrations(session),
+            keys=platform_keys(session),
+            states=states,
+        )
+    except LaunchError:
+        session.commit()
+        raise
     lifetime = dt.timedelta(minutes=cfg.launch_token_minutes)
     launch_session = open_launch_session(session, message, lifetime)
+    request_sync(session, launch_session)  # NRPS roster, at most every few minutes per LMS course (outbox)
     session.commit()
     event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
           message_type=message.message_type, anonymous=message.is_anonymous)
     token = issue_token(launch_session.id)
-    # LTI DL 2.0 §4.4: a deep linking request opens the content picker, not the learner's first page.
-    first_page = "deep_linking.picker" if message.message_type == DEEP_LINKING_REQUEST else "launch.home"
-    response = redirect(url_for(first_page) + "?" + urlencode({FIELD: token}), code=303)
+    carry: dict[str, Any] = {FIELD: token}
+    if message.message_type == DEEP_LINKING_REQUEST:
+        # LTI DL 2.0 §4.4: a deep linking request opens the content picker, not the learner's first page.
+        destination = url_for("deep_linking.picker", **carry)
+    else:
+        # Straight to the first page the link names: no extra hop through /learn.
+        opened = load_launch_session(session, launch_session.id)
+        assert opened is not None
+        destination = first_page(opened, carry)
+    response = redirect(destination, code=303)
     set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
@@ -168,22 +179,24 @@ def launch() -> BaseResponse:
 COURSE_PARAMETER = "skillbite_course"
 
 
-@bp.get("/learn")
-@require_launch
-def home() -> BaseResponse:
-    """The first page after a launch: the course the resource link names (custom parameter
-    ``skillbite_course``, a course slug), else the catalog."""
-    launch_session = current_launch()
-    assert launch_session is not None
-    token = token_from_request()
-    carry: dict[str, Any] = {FIELD: token} if token else {}
-    request_sync(db(), launch_session)  # NRPS roster, at most every few minutes per LMS course (outbox)
-    db().commit()
-    target = launch_target(db(), launch_session, carry)  # a module, nugget or pathway the link names
+def first_page(launch_session: LaunchSession, carry: dict[str, Any]) -> str:
+    """Where a launch lands: the content the resource link names (custom ``skillbite_course``, or the
+    module, nugget or pathway chosen by deep linking), else the catalog."""
+    target = launch_target(db(), launch_session, carry)
     if target:
-        return redirect(target, code=303)
+        return target
     link = launch_session.resource_link
     slug = str((link.custom or {}).get(COURSE_PARAMETER, "")).strip() if link else ""
     if slug:
-        return redirect(url_for("player.overview", slug=slug, **carry), code=303)
-    return redirect(url_for("player.catalog", **carry), code=303)
+        return url_for("player.overview", slug=slug, **carry)
+    return url_for("player.catalog", **carry)
+
+
+@bp.get("/learn")
+@require_launch
+def home() -> BaseResponse:
+    """Back to where the launch landed (links and bookmarks inside the tool use it)."""
+    launch_session = current_launch()
+    assert launch_session is not None
+    token = token_from_request()
+    return redirect(first_page(launch_session, {FIELD: token} if token else {}), code=303)

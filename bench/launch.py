@@ -69,6 +69,8 @@ def one_launch(http: requests.Session, platform: BenchPlatform, urls: ToolUrls, 
     location = response.headers.get("Location")
     if response.status_code not in (302, 303) or not location:
         raise LaunchFailed(f"login: {response.status_code} {response.text[:200]!r}")
+    for cookie in http.cookies:  # browsers send Secure cookies to loopback http (Secure Contexts §3.2)
+        cookie.secure = False
     form = platform.authorize(location, urls, learner)
     response = http.post(urls.launch_url, data=form, allow_redirects=False, timeout=30)
     requests_made = 2

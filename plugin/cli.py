@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from lti.storage import DeploymentPolicy
 from plugin.config import Config, ConfigError
@@ -21,11 +22,20 @@ def _config() -> Config:
         raise click.ClickException(str(exc)) from None
 
 
-def _sessions(config: Config):  # type: ignore[no-untyped-def]
+def _sessions(config: Config) -> sessionmaker[Session]:
+    """Sessions on the configured database, refused when its schema is not current.
+
+    The engine is disposed when the command ends, so no connection outlives it (commands also run
+    in-process, from tests and the worker).
+    """
     engine = make_engine(config.database_url)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.dispose)
     try:
         require_current_schema(engine)
     except UnmigratedDatabase as exc:
+        engine.dispose()
         raise click.ClickException(str(exc)) from None
     return make_sessionmaker(engine)
 
@@ -183,6 +193,25 @@ def config_docs() -> None:
     from plugin.config import variables_markdown
 
     click.echo(variables_markdown(), nl=False)
+
+
+from plugin.outbox import cli as outbox_cli  # noqa: E402  (registers `worker` and `outbox` on main)
+from plugin.xapi import cli as xapi_cli  # noqa: E402  (registers `lrs` and `xapi`)
+
+outbox_cli.register(main)
+xapi_cli.register(main)
+
+
+from plugin.api.cli import api as _api_commands  # noqa: E402
+from plugin.catalog.cli import course as _course_commands  # noqa: E402
+from plugin.credentials.cli import credential as _credential_commands  # noqa: E402
+
+main.add_command(_course_commands)
+main.add_command(_api_commands)
+main.add_command(_credential_commands)
+main.add_command(__import__("plugin.grades.cli", fromlist=["grades"]).grades)  # `skillbite grades …`
+__import__("plugin.skills.cli", fromlist=["register"]).register(main)  # `skillbite skills …`
+main.add_command(__import__("plugin.demo.cli", fromlist=["demo"]).demo)  # `skillbite demo load`
 
 
 def _entry(argv: list[str] | None = None) -> Any:

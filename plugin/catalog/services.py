@@ -19,6 +19,19 @@ from plugin.db import utcnow
 
 DEMO_COURSE = Path(__file__).parent / "demo_course"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PublishHook = Callable[[Session, CourseVersion], None]
+_on_publish: list[PublishHook] = []
+
+
+def on_publish(hook: PublishHook) -> PublishHook:
+    """Run ``hook`` in the import's transaction whenever a new course version is published.
+
+    Features that build on the package's reserved sections (achievements, skills) register here, so
+    the catalog does not import them and an import stays all or nothing.
+    """
+    if hook not in _on_publish:
+        _on_publish.append(hook)
+    return hook
 
 
 class CourseNotFound(LookupError):
@@ -59,6 +72,8 @@ def import_package(session: Session, source: Path | bytes | io.BufferedIOBase | 
     course.title = version.title
     course.latest_version = version
     session.flush()
+    for hook in _on_publish:
+        hook(session, version)
     return ImportResult(course, version, True, parsed.warnings)
 
 

@@ -27,6 +27,7 @@ from plugin.platforms.models import Platform
 from plugin.platforms.services import PlatformError, add_platform
 
 CLIENT_ID = "skillbite-demo"
+DEMO_COURSE_SLUG = "giving-useful-feedback"  # plugin/catalog/demo_course, loaded by `skillbite demo load`
 DEPLOYMENT_ID = "demo-deployment"
 COURSE = {"id": "demo-course-101", "label": "DEMO-101", "title": "Workplace skills (demo course)"}
 
@@ -99,7 +100,7 @@ class DemoPlatform:
                                    "product_family_code": "skillbite-demo", "version": "1"},
             claims.LAUNCH_PRESENTATION: {"document_target": "iframe",
                                          "return_url": self.config.url("/demo")},
-            claims.CUSTOM: {},
+            claims.CUSTOM: {"skillbite_course": DEMO_COURSE_SLUG},
             "jti": str(uuid.uuid4()),
         }
         return tool_keys.sign_jwt(payload, self.key)

@@ -74,7 +74,13 @@ def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.t
                   message_type=message.message_type, services=_services(message), created_at=now,
                   expires_at=now + lifetime)
     session.execute(dialect_insert(session, LaunchSession).values(**values))
-    return LaunchSession(**values)
+    # A detached picture of what was written, enough to choose the first page without reading it back.
+    opened = LaunchSession(**values)
+    if message.resource_link is not None:
+        opened.resource_link = ResourceLink(id=link_pk, platform_id=platform_id, context_pk=context_pk,
+                                            resource_link_id=message.resource_link.id,
+                                            title=message.resource_link.title, custom=dict(message.custom))
+    return opened
 
 
 def load_launch_session(session: Session, session_id: str) -> LaunchSession | None:

@@ -20,7 +20,7 @@ from plugin.deep_linking.targets import launch_target
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.keysets import platform_keys
 from plugin.launch.models import LaunchSession, LaunchState
-from plugin.launch.services import load_launch_session, open_launch_session
+from plugin.launch.services import open_launch_session
 from plugin.launch.stores import DatabaseLaunchStates
 from plugin.launch.tokens import (
     FIELD,
@@ -167,9 +167,7 @@ def launch() -> BaseResponse:
         destination = url_for("deep_linking.picker", **carry)
     else:
         # Straight to the first page the link names: no extra hop through /learn.
-        opened = load_launch_session(session, launch_session.id)
-        assert opened is not None
-        destination = first_page(opened, carry)
+        destination = first_page(launch_session, carry)
     response = redirect(destination, code=303)
     set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")

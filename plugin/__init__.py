@@ -6,17 +6,28 @@ import uuid
 
 from flask import Flask, g, request
 
+from plugin.api import views as api_views
+from plugin.catalog import views as catalog_views
 from plugin.config import Config
+from plugin.credentials import views as credentials_views
+from plugin.grades.feature import advantage_blueprints  # deep linking picker, roster view, AGS scores
 from plugin.health import views as health_views
 from plugin.keys import views as keys_views
 from plugin.keys.services import ensure_signing_key, instance_secret
 from plugin.launch import views as launch_views
 from plugin.logs import configure_logging, request_id
+from plugin.metrics import views as metrics_views
 from plugin.migrate import require_current_schema
+from plugin.plan import views as plan_views
+from plugin.player import views as player_views
 from plugin.registration import views as registration_views
+from plugin.review import views as review_views
 from plugin.runtime import Runtime
-from plugin.web import errors, headers
+from plugin.skills import views as skills_views
+from plugin.web import csrf, errors, headers, navigation
 from plugin.web.context import close_db
+from plugin.xapi import services as xapi_services
+from plugin.xapi import views as xapi_views
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -48,9 +59,18 @@ def _build(config: Config, runtime: Runtime) -> Flask:
 
     app.teardown_appcontext(close_db)
     headers.install(app)
+    csrf.install(app)
+    navigation.install(app)
     errors.register_error_handlers(app)
-    for blueprint in (health_views.bp, keys_views.bp, launch_views.bp, registration_views.bp):
+    xapi_services.install(config.base_url)  # learning events -> statements in the outbox
+    for blueprint in (health_views.bp, keys_views.bp, launch_views.bp, registration_views.bp, xapi_views.bp,
+                      player_views.bp, catalog_views.bp, api_views.bp,
+                      credentials_views.bp,
+                      skills_views.bp,
+                      plan_views.bp,
+                      review_views.bp, *advantage_blueprints()):
         app.register_blueprint(blueprint)
+    app.register_blueprint(metrics_views.bp)  # /metrics; counts launches, times requests
     if config.demo:
         from plugin.demo import views as demo_views
 

@@ -1,0 +1,48 @@
+"""The navigation every page inside a launch shares: one list, in the learner's words, role-aware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request
+
+from plugin.launch.access import current_launch
+from plugin.launch.tokens import token_from_request
+
+LEARNER_ITEMS = (
+    ("Courses", "player.catalog"),
+    ("What next", "plan.next_up"),
+    ("My plan", "plan.page"),
+    ("Review", "review.session_page"),
+    ("My skills", "skills.my_skills"),
+    ("My badges", "credentials.my_badges"),
+)
+STAFF_ITEMS = (
+    ("Team insights", "skills.insights"),
+    ("Roster", "roster.members"),
+    ("Manage courses", "catalog.manage"),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    current: bool
+
+
+def launch_nav() -> list[NavItem]:
+    """Empty outside a launch (the demo LMS, public credential pages, errors before sign-in)."""
+    if not token_from_request():
+        return []
+    launch = current_launch()
+    if launch is None:
+        return []
+    items = LEARNER_ITEMS if launch.user else LEARNER_ITEMS[:1]
+    if launch.role in {"instructor", "admin"}:
+        items = items + STAFF_ITEMS
+    return [NavItem(label, endpoint, request.endpoint == endpoint) for label, endpoint in items]
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.globals["launch_nav"] = launch_nav

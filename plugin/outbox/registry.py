@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from plugin.runtime import Runtime
 
 # Modules that register deliverers when imported. The AGS feature adds its module here.
-DELIVERER_MODULES: tuple[str, ...] = ("plugin.xapi.delivery",)
+DELIVERER_MODULES: tuple[str, ...] = ("plugin.xapi.delivery", "plugin.grades.delivery")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""What a resource link opens: the custom parameters deep linking writes, read back on every launch.
+
+LTI Core 1.3 §5.4.6: the platform sends the ``custom`` of the content item (Deep Linking 2.0 §3.2) with
+each launch of the link it created. Skillbite's parameters:
+
+| parameter | value | opens |
+| --- | --- | --- |
+| ``skillbite_course`` | course slug | the course overview (``/learn/c/<slug>``) |
+| ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget not yet done |
+| ``skillbite_nugget`` | nugget key, with ``skillbite_course`` | that nugget |
+| ``skillbite_pathway`` | role profile key | the learner's next steps towards that role (``/plan/next``) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, url_for
+from sqlalchemy.orm import Session
+
+from plugin.catalog.models import Course
+from plugin.launch.models import LaunchSession
+from plugin.skills.models import RoleProfile
+
+COURSE = "skillbite_course"
+MODULE = "skillbite_module"
+NUGGET = "skillbite_nugget"
+PATHWAY = "skillbite_pathway"
+KINDS = ("course", "module", "nugget", "pathway")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One piece of Skillbite content a link can open."""
+
+    kind: str  # course | module | nugget | pathway
+    course: str | None = None  # course slug
+    key: str | None = None  # module key, nugget key or role profile key
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown content kind {self.kind!r}")
+
+    @property
+    def custom(self) -> dict[str, str]:
+        """The custom parameters that name it (strings only: LTI Core 1.3 §5.4.6)."""
+        if self.kind == "pathway":
+            return {PATHWAY: self.key or ""}
+        params = {COURSE: self.course or ""}
+        if self.kind == "module":
+            params[MODULE] = self.key or ""
+        elif self.kind == "nugget":
+            params[NUGGET] = self.key or ""
+        return params
+
+    @property
+    def resource_id(self) -> str:
+        """AGS 2.0 ``resourceId``: the tool's own name for the content behind a line item."""
+        if self.kind == "course":
+            return f"course:{self.course}"
+        if self.kind == "pathway":
+            return f"pathway:{self.key}"
+        return f"{self.kind}:{self.course}/{self.key}"
+
+    @property
+    def value(self) -> str:
+        """The picker's form value for it: ``kind:course:key``."""
+        return ":".join((self.kind, self.course or "", self.key or ""))
+
+    @classmethod
+    def parse(cls, value: str) -> Target | None:
+        kind, _, rest = value.partition(":")
+        course, _, key = rest.partition(":")
+        if kind not in KINDS or (kind == "pathway") != (not course) or (kind != "course") != bool(key):
+            return None
+        return cls(kind, course or None, key or None)
+
+
+def target_of(custom: Mapping[str, Any] | None) -> Target | None:
+    """The content a link's custom parameters name, or None for a link that names none (the catalog)."""
+    values = {k: str(v).strip() for k, v in (custom or {}).items() if isinstance(v, str | int)}
+    if values.get(PATHWAY):
+        return Target("pathway", key=values[PATHWAY])
+    course = values.get(COURSE)
+    if not course:
+        return None
+    if values.get(NUGGET):
+        return Target("nugget", course, values[NUGGET])
+    if values.get(MODULE):
+        return Target("module", course, values[MODULE])
+    return Target("course", course)
+
+
+def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]) -> str | None:
+    """Where ``/learn`` sends a launch of a link to a module, nugget or pathway; None for the rest.
+
+    A course (or no content) is left to ``/learn``'s own mapping.
+    """
+    target = target_of(launch.resource_link.custom if launch.resource_link else None)
+    if target is None or target.kind == "course":
+        return None
+    if target.kind == "nugget":
+        return url_for("player.nugget", slug=target.course, key=target.key, **carry)
+    if target.kind == "module":
+        return url_for("player.nugget", slug=target.course, key=_module_entry(session, target), **carry)
+    role = session.scalar(sa.select(RoleProfile).where(
+        RoleProfile.key == target.key,
+        sa.or_(RoleProfile.platform_id == launch.platform_id, RoleProfile.platform_id.is_(None)))
+        .order_by(RoleProfile.platform_id.is_(None)).limit(1))
+    if role is None:
+        abort(404, description=f"There is no pathway {target.key!r} here. Ask your instructor to pick the "
+                               "activity's content again.")
+    if launch.user_pk is not None and launch.role == "learner":
+        from plugin.skills.services import choose_role
+
+        choose_role(session, launch.platform_id, launch.user_pk, role.id)
+        session.commit()
+    return url_for("plan.next_up", **carry)
+
+
+def _module_entry(session: Session, target: Target) -> str:
+    """The first nugget of the module in the course's latest version (the player resumes from there)."""
+    course = session.scalar(sa.select(Course).where(Course.slug == target.course))
+    version = course.latest_version if course else None
+    module = next((m for m in version.modules if m.key == target.key), None) if version else None
+    if module is None or not module.nuggets:
+        abort(404, description=f"There is no module {target.key!r} in course {target.course!r}. Ask your "
+                               "instructor to pick the activity's content again.")
+    return module.nuggets[0].key

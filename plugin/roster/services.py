@@ -1,0 +1,160 @@
+"""Rosters: asking for a refresh (never over the network in a request), recording members, course status.
+
+NRPS 2.0: the worker fetches the context's members (the ``nrps_sync`` outbox kind, :mod:`.delivery`);
+launches ask for that at most every :data:`REFRESH_MINUTES`, instructors whenever they press the button.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti.nrps import Member
+from plugin.catalog.models import Course
+from plugin.db import utcnow
+from plugin.deep_linking.targets import target_of
+from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
+from plugin.outbox.services import enqueue
+from plugin.progress.models import Enrolment
+from plugin.roster.models import RosterMember, RosterSync
+
+KIND = "nrps_sync"
+REFRESH_MINUTES = 15
+LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
+
+
+def request_sync(session: Session, launch: LaunchSession, *, force: bool = False,
+                 now: dt.datetime | None = None) -> bool:
+    """Queue a roster fetch for the launch's context, unless one was asked for in the last N minutes.
+
+    Returns whether one was queued. Needs the launch's NRPS claim; a launch without one has no roster.
+    """
+    claim = launch.services.get("nrps")
+    if launch.context_pk is None or not isinstance(claim, dict) or not claim.get("context_memberships_url"):
+        return False
+    now = now or utcnow()
+    state = session.get(RosterSync, launch.context_pk)
+    if state is None:
+        try:
+            with session.begin_nested():
+                state = RosterSync(context_pk=launch.context_pk, platform_id=launch.platform_id, requested_at=now)
+                session.add(state)
+        except IntegrityError:  # a concurrent launch in the same course asked first
+            return False
+    elif not force and now - state.requested_at < dt.timedelta(minutes=REFRESH_MINUTES):
+        return False
+    else:
+        state.requested_at = now
+    enqueue(session, kind=KIND, destination=str(claim["context_memberships_url"]),
+            key=f"nrps:{launch.context_pk}:{now.isoformat()}",
+            payload={"platform_id": launch.platform_id, "context_pk": launch.context_pk, "claim": claim},
+            platform_id=launch.platform_id)
+    return True
+
+
+def record_members(session: Session, platform_id: int, context_pk: int, members: Iterable[Member],
+                   now: dt.datetime | None = None) -> int:
+    """Replace the context's roster with ``members`` (a full fetch). Returns how many were recorded."""
+    now = now or utcnow()
+    context = session.get(LmsContext, context_pk)
+    if context is None or context.platform_id != platform_id:
+        raise LookupError(f"no context {context_pk} on platform {platform_id}")
+    existing = {m.subject: m for m in session.scalars(sa.select(RosterMember).where(
+        RosterMember.platform_id == platform_id, RosterMember.context_pk == context_pk))}
+    seen: set[str] = set()
+    for member in members:
+        if member.user_id in seen:
+            continue
+        seen.add(member.user_id)
+        row = existing.get(member.user_id)
+        if row is None:
+            row = RosterMember(platform_id=platform_id, context_pk=context_pk, subject=member.user_id)
+            session.add(row)
+        row.name, row.email = member.name, member.email
+        row.roles, row.status, row.synced_at = list(member.roles), member.status, now
+    for subject, row in existing.items():
+        if subject not in seen:
+            session.delete(row)
+    state = session.get(RosterSync, context_pk)
+    if state is None:
+        state = RosterSync(context_pk=context_pk, platform_id=platform_id, requested_at=now)
+        session.add(state)
+    state.synced_at, state.members = now, len(seen)
+    session.flush()
+    return len(seen)
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    name: str
+    email: str | None
+    subject: str
+    active: bool
+    statuses: dict[str, str]  # course slug -> not started | in progress (n %) | completed
+
+
+@dataclass(frozen=True)
+class ContextRoster:
+    courses: list[tuple[str, str]]  # (slug, title) of the courses placed in this LMS course
+    members: list[MemberStatus]
+    synced_at: dt.datetime | None
+    requested_at: dt.datetime | None
+
+    def count(self, slug: str, status: str) -> int:
+        return sum(1 for m in self.members if m.statuses.get(slug, "").startswith(status))
+
+
+def context_courses(session: Session, platform_id: int, context_pk: int) -> list[tuple[str, str]]:
+    """The courses the links of this LMS course open (any link naming a course, module or nugget of one)."""
+    customs = session.scalars(sa.select(ResourceLink.custom).where(ResourceLink.platform_id == platform_id,
+                                                                   ResourceLink.context_pk == context_pk))
+    slugs = {t.course for t in (target_of(c) for c in customs) if t is not None and t.course}
+    if not slugs:
+        return []
+    rows = session.execute(sa.select(Course.slug, Course.title).where(Course.slug.in_(slugs)).order_by(Course.title))
+    return [(slug, title) for slug, title in rows]
+
+
+def context_roster(session: Session, platform_id: int, context_pk: int) -> ContextRoster:
+    """The members of one LMS course with their status on each of its courses; learners only."""
+    state = session.get(RosterSync, context_pk)
+    if state is not None and state.platform_id != platform_id:
+        state = None
+    courses = context_courses(session, platform_id, context_pk)
+    members = [m for m in session.scalars(sa.select(RosterMember).where(
+        RosterMember.platform_id == platform_id, RosterMember.context_pk == context_pk)
+        .order_by(RosterMember.name, RosterMember.subject)) if LEARNER_ROLE in m.roles or "Learner" in m.roles]
+    users = {u.subject: u.id for u in session.scalars(sa.select(User).where(
+        User.platform_id == platform_id, User.subject.in_([m.subject for m in members])))} if members else {}
+    progress: dict[tuple[int, str], Enrolment] = {}
+    if users and courses:
+        rows = session.execute(sa.select(Enrolment, Course.slug).join(Course, Course.id == Enrolment.course_id)
+                               .where(Enrolment.platform_id == platform_id,
+                                      Enrolment.user_id.in_(list(users.values())),
+                                      Course.slug.in_([slug for slug, _ in courses]))
+                               .order_by(Enrolment.id))
+        for enrolment, slug in rows:
+            best = progress.get((enrolment.user_id, slug))
+            if best is None or best.completed_at is None:  # a completed enrolment wins over a newer one
+                progress[(enrolment.user_id, slug)] = enrolment
+    statuses: list[MemberStatus] = []
+    for member in members:
+        per_course: dict[str, str] = {}
+        for slug, _ in courses:
+            found = progress.get((users.get(member.subject, -1), slug))
+            if found is None:
+                per_course[slug] = NOT_STARTED
+            elif found.completed_at is not None:
+                per_course[slug] = COMPLETED
+            else:
+                per_course[slug] = f"{IN_PROGRESS} ({found.percent} %)"
+        statuses.append(MemberStatus(member.name or member.email or member.subject, member.email, member.subject,
+                                     member.status == "Active", per_course))
+    return ContextRoster(courses, statuses, state.synced_at if state else None,
+                         state.requested_at if state else None)

@@ -34,12 +34,14 @@ class DatabaseLaunchStates:
         return dict(row[0]) if row else None
 
     def use_nonce(self, issuer: str, nonce: str, ttl_seconds: int) -> bool:
-        # INSERT … ON CONFLICT DO NOTHING: the database decides, atomically, whether it was seen before.
-        result: CursorResult[Any] = self._session.execute(  # type: ignore[assignment]
+        # INSERT … ON CONFLICT DO NOTHING RETURNING: the database decides, atomically, whether the nonce
+        # was seen before (rowcount is not reliable for this on every driver; RETURNING is).
+        inserted = self._session.execute(
             dialect_insert(self._session, UsedNonce)
             .values(issuer=issuer, nonce=nonce, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
-            .on_conflict_do_nothing(index_elements=["issuer", "nonce"]))
-        return result.rowcount == 1
+            .on_conflict_do_nothing(index_elements=["issuer", "nonce"])
+            .returning(UsedNonce.nonce)).first()
+        return inserted is not None
 
 
 def purge_expired(session: Session) -> int:

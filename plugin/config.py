@@ -46,6 +46,21 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("SKILLBITE_LRS_TIMEOUT", "10", "Seconds to wait for an LRS to answer one request."),
     ("SKILLBITE_ADMIN_TOKEN", "(none: token access off)",
      "Bearer token for operator JSON endpoints (/admin/...). Unset: only LMS administrators' launches."),
+    ("SKILLBITE_CREDENTIAL_DID", "web",
+     "Issuer id of Open Badges: web (did:web of the base URL, at /.well-known/did.json) or key (did:key "
+     "of each signing key: no web hosting needed, but the issuer id changes when a key rotates)."),
+    ("SKILLBITE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
+     "Addresses of the reverse proxy whose X-Forwarded-Proto gunicorn trusts (comma-separated IPs or "
+     "CIDR networks; * trusts any peer: only when nothing but the proxy can reach the web port)."),
+    ("SKILLBITE_GUNICORN_CONFIG", "(none)",
+     "A gunicorn configuration file applied by `skillbite run` over Skillbite's defaults "
+     "(the container image sets it to deploy/gunicorn.conf.py). --host/--port/--workers still win."),
+    ("SKILLBITE_METRICS_TOKEN", "(none: /metrics is open)",
+     "Bearer token that Prometheus must send to read /metrics. Set it when the web port is reachable "
+     "from outside your monitoring network."),
+    ("SKILLBITE_WORKER_METRICS_PORT", "(none: off)",
+     "Port on which each `skillbite worker` process serves its own /metrics (delivery and AGS counters); "
+     "needed where workers do not share PROMETHEUS_MULTIPROC_DIR with the web processes."),
 ]
 
 
@@ -78,6 +93,11 @@ class Config:
     outbox_give_up_hours: float = 72.0
     lrs_timeout: float = 10.0
     admin_token: str | None = None
+    credential_did: str = "web"
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    gunicorn_config: Path | None = None
+    metrics_token: str | None = None
+    worker_metrics_port: int | None = None
     testing: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -121,6 +141,11 @@ class Config:
             outbox_give_up_hours=_float(env, "SKILLBITE_OUTBOX_GIVE_UP_HOURS", 72.0),
             lrs_timeout=_float(env, "SKILLBITE_LRS_TIMEOUT", 10.0),
             admin_token=env.get("SKILLBITE_ADMIN_TOKEN") or None,
+            credential_did=_choice(env, "SKILLBITE_CREDENTIAL_DID", ("web", "key")),
+            forwarded_allow_ips=env.get("SKILLBITE_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1",
+            gunicorn_config=Path(env["SKILLBITE_GUNICORN_CONFIG"]) if env.get("SKILLBITE_GUNICORN_CONFIG") else None,
+            metrics_token=env.get("SKILLBITE_METRICS_TOKEN") or None,
+            worker_metrics_port=_int(env, "SKILLBITE_WORKER_METRICS_PORT", 0) or None,
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -165,3 +190,10 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    raw = (env.get(name) or allowed[0]).strip().lower()
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw

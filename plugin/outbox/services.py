@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -92,30 +92,32 @@ def claim(session: Session, *, limit: int, lease: dt.timedelta, kinds: Sequence[
            .with_for_update(skip_locked=True))
     if kinds is not None:
         due = due.where(OutboxMessage.kind.in_(list(kinds)))
-    stmt = (sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+    table = cast(sa.Table, OutboxMessage.__table__)
+    stmt = (sa.update(table)
+            .where(table.c.id.in_(due.scalar_subquery()))
             .values(claimed_until=until, next_attempt_at=until, claim_token=token,
                     attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.destination, OutboxMessage.key,
-                       OutboxMessage.body, OutboxMessage.attempts, OutboxMessage.platform_id,
-                       OutboxMessage.created_at)
-            .execution_options(synchronize_session=False))
-    rows = session.execute(stmt).all()
-    messages = sorted((ClaimedMessage(*row) for row in rows), key=lambda m: m.id)
+            .returning(table.c.id, table.c.kind, table.c.destination, table.c.key, table.c.body,
+                       table.c.attempts, table.c.platform_id, table.c.created_at))
+    rows = session.connection().execute(stmt).all()
+    messages = sorted((ClaimedMessage(**row._mapping) for row in rows), key=lambda m: m.id)
     return Claim(token, messages)
 
 
-def mark_delivered(session: Session, token: str, ids: Sequence[int], now: dt.datetime | None = None) -> int:
-    """Settle delivered messages; a message whose lease another worker took over is left to that one."""
-    if not ids:
+def mark_delivered(session: Session, token: str, ids: Sequence[int] | None,
+                   now: dt.datetime | None = None) -> int:
+    """Settle delivered messages (``ids`` None: the whole claim). A message whose lease ran out and that
+    another worker claimed since carries that worker's token, so it is left to that worker."""
+    if ids is not None and not ids:
         return 0
-    result = session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.claim_token == token)
-        .values(status=Status.DELIVERED.value, finished_at=now or utcnow(), claimed_until=None,
-                claim_token=None, last_error=None)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    table = cast(sa.Table, OutboxMessage.__table__)
+    stmt = sa.update(table).where(table.c.claim_token == token)
+    if ids is not None:
+        stmt = stmt.where(table.c.id.in_(list(ids)))
+    result = session.connection().execute(stmt.values(
+        status=Status.DELIVERED.value, finished_at=now or utcnow(), claimed_until=None, claim_token=None,
+        last_error=None))
+    return int(result.rowcount)
 
 
 def mark_retry(session: Session, token: str, ids: Sequence[int], *, at: dt.datetime, error: str) -> None:

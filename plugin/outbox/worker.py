@@ -40,7 +40,7 @@ class WorkerSettings:
 def backoff_delay(attempts: int, settings: WorkerSettings, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff with "equal jitter": half the delay fixed, half random, capped."""
     delay = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** max(0, attempts - 1))
-    return delay / 2 + rand() * delay / 2
+    return float(delay / 2 + rand() * delay / 2)
 
 
 @dataclass
@@ -104,6 +104,7 @@ class Worker:
         delivered: list[int] = []
         stopped: dict[tuple[Status, str], list[int]] = defaultdict(list)
         retries: dict[tuple[dt.datetime, str], list[int]] = defaultdict(list)
+        delays: dict[tuple[int, str, float | None], float] = {}
         for message in messages:
             outcome = outcomes.get(message.id) or Retry("the deliverer gave no outcome for this message")
             match outcome:
@@ -119,11 +120,16 @@ class Worker:
                                   f"{self.settings.give_up_after}; last error: {error}")
                         stopped[(Status.PARKED, reason)].append(message.id)
                         continue
-                    delay = max(after or 0.0, backoff_delay(message.attempts, self.settings))
-                    # Messages of one failed request share a retry time, so they stay one batch later.
-                    retries[(now + dt.timedelta(seconds=round(delay, 3)), error)].append(message.id)
+                    # Messages that failed alike share one jittered retry time, so they stay one batch
+                    # (and in order) when they are tried again.
+                    group = (message.attempts, error, after)
+                    if group not in delays:
+                        delays[group] = max(after or 0.0, backoff_delay(message.attempts, self.settings))
+                    retries[(now + dt.timedelta(seconds=round(delays[group], 3)), error)].append(message.id)
         with transaction(self.sessions) as session:
-            services.mark_delivered(session, token, delivered, now)
+            # The usual case, everything delivered, settles by token alone (no id list to bind).
+            all_delivered = len(delivered) == len(messages)
+            services.mark_delivered(session, token, None if all_delivered else delivered, now)
             for (status, reason), ids in stopped.items():
                 services.mark_stopped(session, token, ids, status=status, reason=reason, now=now)
             for (at, error), ids in retries.items():

@@ -70,7 +70,9 @@ class LearningLocker:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the LRS launcher exited with {self.process.returncode}")
+                code = self.process.returncode
+                self.stop()
+                raise RuntimeError(f"the LRS launcher exited with {code} (is node_modules installed?)")
             try:
                 if requests.get(self.base + "/__alive", timeout=0.5).status_code == 200:
                     return self

@@ -37,7 +37,8 @@ Object.assign(process.env, {
 });
 
 const root = path.join(__dirname, '..', '..', 'node_modules', 'xapi-statements', 'dist');
-const express = require(path.join(root, '..', '..', 'express'));
+// express as the package itself resolves it (hoisted or nested, depending on the npm install).
+const express = require(require.resolve('express', { paths: [root] }));
 const config = require(path.join(root, 'config')).default;
 const translatorFactory = require(path.join(root, 'translatorFactory')).default;
 const serviceFactory = require(path.join(root, 'serviceFactory')).default;

@@ -8,6 +8,7 @@ from flask import Flask, g, request
 
 from plugin.api import views as api_views
 from plugin.catalog import views as catalog_views
+from plugin.catalog.activities import CatalogActivities
 from plugin.config import Config
 from plugin.credentials import views as credentials_views
 from plugin.grades.feature import advantage_blueprints  # deep linking picker, roster view, AGS scores
@@ -28,6 +29,7 @@ from plugin.web import csrf, errors, headers, navigation
 from plugin.web.context import close_db
 from plugin.xapi import services as xapi_services
 from plugin.xapi import views as xapi_views
+from plugin.xapi.activities import use_catalog
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -63,6 +65,7 @@ def _build(config: Config, runtime: Runtime) -> Flask:
     navigation.install(app)
     errors.register_error_handlers(app)
     xapi_services.install(config.base_url)  # learning events -> statements in the outbox
+    use_catalog(CatalogActivities())  # statements name courses, nuggets and questions as authors do
     for blueprint in (health_views.bp, keys_views.bp, launch_views.bp, registration_views.bp, xapi_views.bp,
                       player_views.bp, catalog_views.bp, api_views.bp,
                       credentials_views.bp,

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from plugin.xapi.activities import Interaction
+
 ITEM_TYPES: dict[str, type[ItemType]] = {}
 
 
@@ -79,6 +81,14 @@ class ItemType:
         """What the page may show: no answers."""
         return {}
 
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        """xAPI 1.0.3 §2.4.4.1: the interaction type and correct responses, for the question's definition."""
+        return Interaction("other")
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        """The learner's response in the interaction's format (xAPI 1.0.3 §2.4.4.1.1, §2.4.5.5)."""
+        return None if response is None else str(response)
+
 
 class SingleChoice(ItemType):
     name, label = "single_choice", "Choose one answer"
@@ -104,6 +114,13 @@ class SingleChoice(ItemType):
         choice = spec["choices"][response]
         return ItemGrade(1.0 if choice["correct"] else 0.0, bool(choice["correct"]),
                          [choice["feedback"]] if choice["feedback"] else [], choice["text"])
+
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        correct = next(f"c{i}" for i, c in enumerate(spec["choices"]) if c["correct"])
+        return Interaction("choice", (correct,), choices=_components("c", [c["text"] for c in spec["choices"]]))
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        return None if response is None else f"c{response}"
 
 
 class MultipleResponse(ItemType):
@@ -134,6 +151,13 @@ class MultipleResponse(ItemType):
         text = "; ".join(spec["choices"][i]["text"] for i in sorted(chosen))
         return ItemGrade(1.0 if correct else 0.0, correct, feedback, text)
 
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        correct = "[,]".join(f"c{i}" for i, c in enumerate(spec["choices"]) if c["correct"])
+        return Interaction("choice", (correct,), choices=_components("c", [c["text"] for c in spec["choices"]]))
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        return "[,]".join(f"c{i}" for i in response or [])
+
 
 class TrueFalse(ItemType):
     name, label = "true_false", "True or false"
@@ -153,6 +177,12 @@ class TrueFalse(ItemType):
         note = spec["feedback_true"] if response else spec["feedback_false"]
         correct = response == spec["answer"]
         return ItemGrade(1.0 if correct else 0.0, correct, [note] if note else [], str(response).lower())
+
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        return Interaction("true-false", (str(bool(spec["answer"])).lower(),))
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        return None if response is None else str(bool(response)).lower()
 
 
 class Numeric(ItemType):
@@ -182,6 +212,11 @@ class Numeric(ItemType):
         correct = abs(float(response) - float(spec["answer"])) <= float(spec["tolerance"]) + 1e-9
         note = spec["feedback_correct"] if correct else spec["feedback_incorrect"]
         return ItemGrade(1.0 if correct else 0.0, correct, [note] if note else [], f"{response:g}")
+
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        answer, tolerance = float(spec["answer"]), float(spec["tolerance"])
+        pattern = f"{answer:g}" if not tolerance else f"{answer - tolerance:g}[:]{answer + tolerance:g}"
+        return Interaction("numeric", (pattern,))
 
 
 class ShortText(ItemType):
@@ -220,6 +255,11 @@ class ShortText(ItemType):
         note = spec["feedback_correct"] if correct else spec["feedback_incorrect"]
         return ItemGrade(1.0 if correct else 0.0, correct, [note] if note else [], answer)
 
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        # Patterns cannot be written in xAPI's response syntax; the accepted answers can.
+        case = "{case_matters=true}" if spec["case_sensitive"] else "{case_matters=false}"
+        return Interaction("fill-in", tuple(case + answer for answer in spec["accepted"]))
+
 
 class Ordering(ItemType):
     """Put steps in order. Without JavaScript each step gets a position selector; partial credit per step."""
@@ -254,6 +294,14 @@ class Ordering(ItemType):
         text = " → ".join(spec["order"][s] for s in response)
         note = [] if right == count else [f"{right} of {count} steps are in the right place."]
         return ItemGrade(right / count, right == count, note, text)
+
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        steps = spec["order"]
+        return Interaction("sequencing", ("[,]".join(f"s{i}" for i in range(len(steps))),),
+                           choices=_components("s", steps))
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        return None if response is None else "[,]".join(f"s{step}" for step in response)
 
 
 class Matching(ItemType):
@@ -294,6 +342,24 @@ class Matching(ItemType):
                          for p, r in zip(pairs, chosen, strict=True))
         note = [] if right == len(pairs) else [f"{right} of {len(pairs)} matches are right."]
         return ItemGrade(right / len(pairs), right == len(pairs), note, text)
+
+    def interaction(self, spec: Mapping[str, Any]) -> Interaction:
+        pairs = spec["pairs"]
+        return Interaction("matching", ("[,]".join(f"l{i}[.]r{i}" for i in range(len(pairs))),),
+                           source=_components("l", [p["left"] for p in pairs]),
+                           target=_components("r", [p["right"] for p in pairs]))
+
+    def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
+        return "[,]".join(f"l{left}[.]r{right}" for left, right in enumerate(response or []) if right is not None)
+
+
+def _components(prefix: str, texts: Sequence[str]) -> tuple[tuple[str, Mapping[str, str]], ...]:
+    """Interaction components (xAPI 1.0.3 §2.4.4.1.2): stable ids by position, the text as description.
+
+    "und" (BCP 47: undetermined): an item does not know its course's language; the statement's
+    ``context.language`` carries it.
+    """
+    return tuple((f"{prefix}{i}", {"und": text}) for i, text in enumerate(texts))
 
 
 def item_type(name: str) -> ItemType:

@@ -27,7 +27,9 @@ def rule_met(link: AchievementCourseLink, event: LearningEvent) -> bool:
 
 
 def award_for_event(session: Session, event: LearningEvent) -> None:
-    if event.course_version_id is None:
+    # Only the course's own completion counts: a nugget's "passed" or "completed" carries the course
+    # version too, but earns nothing by itself.
+    if event.course_version_id is None or event.nugget_id is not None or event.module_id is not None:
         return
     links = [link for link in course_links(session, event.course_version_id) if rule_met(link, event)]
     if not links:

@@ -192,7 +192,9 @@ def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nug
         _emit(session, learner, "answered", enrolment, nugget_id=nugget.id, item_id=item.id,
               score_raw=g.score * item.points, score_min=0.0, score_max=item.points, success=g.correct,
               response=g.response_text, extra={"item_key": item.key, "item_type": item.type,
-                                               "attempt": row.attempts})
+                                               "attempt": row.attempts,
+                                               "xapi_response": item_type(item.type).xapi_response(
+                                                   item.spec, responses[item.key])})
     passed = score >= nugget.mastery_score - 1e-9
     row.score = max(row.score or 0.0, score)
     row.passed = passed

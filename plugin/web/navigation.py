@@ -9,7 +9,7 @@ from flask import Flask, request
 from plugin.launch.access import current_launch
 from plugin.launch.tokens import token_from_request
 
-LEARNER_ITEMS = (
+LEARNER_ITEMS: tuple[tuple[str, str], ...] = (
     ("Courses", "player.catalog"),
     ("What next", "plan.next_up"),
     ("My plan", "plan.page"),
@@ -17,7 +17,7 @@ LEARNER_ITEMS = (
     ("My skills", "skills.my_skills"),
     ("My badges", "credentials.my_badges"),
 )
-STAFF_ITEMS = (
+STAFF_ITEMS: tuple[tuple[str, str], ...] = (
     ("Team insights", "skills.insights"),
     ("Roster", "roster.members"),
     ("Manage courses", "catalog.manage"),

@@ -163,8 +163,10 @@ def _result(event: LearningEvent) -> Result | None:
         result.success, used = event.success, True
     if event.kind == "completed":
         result.completion, used = True, True
-    if event.kind == "answered" and event.response is not None:
-        result.response, used = event.response, True
+    # xAPI 1.0.3 §2.4.5.5: the response in the interaction's own format when the item gives one.
+    response = event.extra.get("xapi_response", event.response)
+    if event.kind == "answered" and response is not None:
+        result.response, used = response, True
     if event.duration_seconds is not None and event.kind in {"answered", "completed", "passed", "failed",
                                                              "terminated", "reviewed"}:
         # Measured on the server; xAPI 1.0.3 §2.4.5 compares durations at 0.01 s precision.

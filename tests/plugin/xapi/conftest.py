@@ -23,7 +23,8 @@ FAST = WorkerSettings(batch_size=50, lease=dt.timedelta(seconds=30), poll_second
 
 
 @pytest.fixture(autouse=True)
-def catalog() -> Iterator[TestCatalog]:
+def catalog(app: Any) -> Iterator[TestCatalog]:
+    """Installed after the app (create_app installs the real catalog), removed after the test."""
     test_catalog = TestCatalog()
     activities.use_catalog(test_catalog)
     yield test_catalog

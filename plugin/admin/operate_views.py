@@ -1,0 +1,166 @@
+"""Console pages to run Skillbite: delivery health and replay, the statement log, credentials, content."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, redirect, request, stream_with_context
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
+
+from plugin.admin import operations
+from plugin.admin.access import console_page, console_url, viewer
+from plugin.admin.blueprint import bp, page
+from plugin.catalog.package import PackageInvalid
+from plugin.catalog.services import import_package, list_courses
+from plugin.credentials.services import CredentialError, revoke_credential
+from plugin.outbox import services as outbox
+from plugin.web.context import db
+from plugin.xapi import services as xapi
+from plugin.xapi.vocabulary import VERBS
+
+# --- delivery health ------------------------------------------------------------------------------
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@bp.get("/delivery")
+@console_page
+def delivery() -> tuple[str, int]:
+    health = outbox.delivery_health(db(), platform_id=viewer().platform_id, parked_limit=100)
+    return page("delivery.html", health=health, age=_age)
+
+
+@bp.post("/delivery/replay")
+@console_page
+def delivery_replay() -> BaseResponse | tuple[str, int]:
+    raw = request.form.getlist("id")
+    try:
+        ids = [int(value) for value in raw]
+    except ValueError:
+        abort(400, description="Message ids are whole numbers.")
+    kind = request.form.get("kind") or None
+    if not ids and request.form.get("all") != "1":
+        health = outbox.delivery_health(db(), platform_id=viewer().platform_id, parked_limit=100)
+        return page("delivery.html", 400, health=health, age=_age,
+                    error="Tick the parked messages to send again, or choose “Replay every parked message”.")
+    outbox.replay(db(), ids=ids or None, kind=kind, platform_id=viewer().platform_id)
+    db().commit()
+    return redirect(console_url("admin.delivery", done="replayed"), code=303)
+
+
+# --- statement log --------------------------------------------------------------------------------
+
+class BadFilter(ValueError):
+    pass
+
+
+def _time(args: MultiDict[str, str], name: str, label: str) -> dt.datetime | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadFilter(f"{label} must be a date or time like 2025-01-31 or 2025-01-31T09:00.") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _statement_filter(args: MultiDict[str, str]) -> xapi.StatementFilter:
+    verb = args.get("verb") or None
+    if verb is not None and verb not in VERBS:
+        raise BadFilter(f"Unknown verb {verb!r}; choose one from the list.")
+    return xapi.StatementFilter(platform_id=viewer().platform_id, learner=args.get("learner", "").strip() or None,
+                                verb=verb, course_iri=args.get("course", "").strip() or None,
+                                since=_time(args, "since", "From"), until=_time(args, "until", "To"))
+
+
+@bp.get("/statements")
+@console_page
+def statements() -> tuple[str, int]:
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = 50
+    args = {k: v for k, v in request.args.items() if k in {"learner", "verb", "course", "since", "until"}}
+    try:
+        f = _statement_filter(request.args)
+    except BadFilter as exc:
+        return page("statements.html", 400, rows=[], verbs=list(VERBS), args=args, limit=limit, offset=0,
+                    error=str(exc))
+    rows = xapi.list_statements(db(), f, limit=limit, offset=offset)
+    return page("statements.html", rows=rows, verbs=list(VERBS), args=args, limit=limit, offset=offset)
+
+
+@bp.get("/statements.jsonl")
+@console_page
+def statements_export() -> Response:
+    try:
+        f = _statement_filter(request.args)
+    except BadFilter as exc:
+        abort(400, description=str(exc))
+    return Response(stream_with_context(xapi.export_statements(db(), f)), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": "attachment; filename=skillbite-statements.jsonl"})
+
+
+# --- credentials ----------------------------------------------------------------------------------
+
+def _credentials_page(status: int = 200, error: str | None = None) -> tuple[str, int]:
+    q, state = request.values.get("q", ""), request.values.get("status", "")
+    if state not in {"", "active", "revoked"}:
+        state = ""
+    rows = operations.search_credentials(db(), viewer().platform_id, q, status=state)
+    return page("credentials.html", status, rows=rows, q=q, state=state, error=error)
+
+
+@bp.get("/credentials")
+@console_page
+def credentials() -> tuple[str, int]:
+    return _credentials_page()
+
+
+@bp.post("/credentials/<public_id>/revoke")
+@console_page
+def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
+    credential = operations.scoped_credential(db(), viewer().platform_id, public_id)
+    if credential is None:
+        abort(404, description="There is no such credential in your console.")
+    try:
+        revoke_credential(db(), credential, request.form.get("reason", ""))
+    except CredentialError as exc:
+        return _credentials_page(400, str(exc).replace(" (--reason)", ""))
+    db().commit()
+    return redirect(console_url("admin.credentials", done="revoked", q=public_id), code=303)
+
+
+# --- content --------------------------------------------------------------------------------------
+
+def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
+    return page("content.html", status, courses=list_courses(db()), **context)
+
+
+@bp.get("/content")
+@console_page
+def content() -> tuple[str, int]:
+    return _content_page()
+
+
+@bp.post("/content")
+@console_page
+def content_import() -> tuple[str, int]:
+    upload = request.files.get("package")
+    if upload is None or not upload.filename:
+        return _content_page(400, problems=["Choose a .zip file of the course folder (the folder with "
+                                            "course.yaml)."])
+    try:
+        result = import_package(db(), upload.stream.read())
+    except PackageInvalid as exc:
+        return _content_page(422, problems=[str(p) for p in exc.problems])
+    db().commit()
+    return _content_page(result=result)

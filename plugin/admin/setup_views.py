@@ -1,0 +1,247 @@
+"""Console pages to set Skillbite up: platforms and their deployments, tool keys, LRS destinations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, redirect, request
+from werkzeug.wrappers import Response
+
+from lti.storage import DeploymentPolicy
+from plugin.admin import operations
+from plugin.admin.access import console_page, console_url, local_only, scoped_platform, viewer
+from plugin.admin.blueprint import bp, page
+from plugin.keys.models import ToolKey
+from plugin.keys.services import ToolKeyError, retire_key, rotate_key
+from plugin.platforms.services import PlatformError, add_platform, list_platforms
+from plugin.web.context import db, runtime
+from plugin.xapi import services as xapi
+from plugin.xapi.cli import check_destination
+from plugin.xapi.delivery import LrsClient
+from plugin.xapi.models import XAPI_VERSIONS
+
+POLICIES = {DeploymentPolicy.KNOWN_ONLY.value: "Only the deployment ids listed here",
+            DeploymentPolicy.RECORD_FIRST_SEEN.value: "Record new deployment ids on their first launch (Canvas)"}
+
+
+def _done(endpoint: str, done: str, **values: object) -> Response:
+    return redirect(console_url(endpoint, done=done, **values), code=303)
+
+
+def _policy(raw: str | None) -> DeploymentPolicy:
+    try:
+        return DeploymentPolicy(raw or DeploymentPolicy.KNOWN_ONLY.value)
+    except ValueError:
+        raise PlatformError("Choose how unknown deployment ids are treated.") from None
+
+
+def _tool_urls() -> list[tuple[str, str]]:
+    url = runtime().config.url
+    return [("Tool URL / Target link URI / Redirection URI", url("/lti/launch")),
+            ("Initiate login URL / OpenID Connect initiation URL", url("/lti/login")),
+            ("Public keyset URL / JWK URL", url("/lti/jwks")),
+            ("Dynamic registration URL", url("/lti/register")),
+            ("Canvas JSON configuration URL", url("/lti/canvas.json"))]
+
+
+# --- platforms ------------------------------------------------------------------------------------
+
+def _platforms_page(status: int = 200, error: str | None = None, form: dict[str, str] | None = None
+                    ) -> tuple[str, int]:
+    scope = viewer().platform_id
+    rows = [p for p in list_platforms(db()) if scope is None or p.id == scope]
+    return page("platforms.html", status, platforms=rows, urls=_tool_urls(), policies=POLICIES, error=error,
+                form=form or {}, base_url=runtime().config.base_url)
+
+
+@bp.get("/platforms")
+@console_page
+def platforms() -> tuple[str, int]:
+    return _platforms_page()
+
+
+@bp.post("/platforms")
+@console_page
+@local_only
+def platform_add() -> Response | tuple[str, int]:
+    f = request.form
+    deployments = [d.strip() for d in f.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()]
+    try:
+        added = add_platform(db(), issuer=f.get("issuer", "").strip(), client_id=f.get("client_id", "").strip(),
+                             auth_login_url=f.get("auth_login_url", "").strip(),
+                             auth_token_url=f.get("auth_token_url", "").strip(),
+                             key_set_url=f.get("key_set_url", "").strip(), deployment_ids=deployments,
+                             name=f.get("name", "").strip() or None, deployment_policy=_policy(f.get("policy")))
+        db().flush()
+    except PlatformError as exc:
+        return _platforms_page(400, str(exc), dict(f))
+    platform_id = added.id
+    db().commit()
+    return _done("admin.platform", "platform-added", platform_id=platform_id)
+
+
+def _platform_page(platform_id: int, status: int = 200, error: str | None = None) -> tuple[str, int]:
+    platform = scoped_platform(platform_id)
+    return page("platform.html", status, platform=platform, urls=_tool_urls(), policies=POLICIES, error=error,
+                base_url=runtime().config.base_url)
+
+
+@bp.get("/platforms/<int:platform_id>")
+@console_page
+def platform(platform_id: int) -> tuple[str, int]:
+    return _platform_page(platform_id)
+
+
+@bp.post("/platforms/<int:platform_id>")
+@console_page
+def platform_edit(platform_id: int) -> Response | tuple[str, int]:
+    target = scoped_platform(platform_id)
+    f = request.form
+    try:
+        operations.edit_platform(target, operations.PlatformChanges(
+            name=f.get("name", ""), auth_login_url=f.get("auth_login_url", ""),
+            auth_token_url=f.get("auth_token_url", ""), key_set_url=f.get("key_set_url", ""),
+            deployment_policy=_policy(f.get("policy"))))
+    except PlatformError as exc:
+        return _platform_page(platform_id, 400, str(exc))
+    db().commit()
+    return _done("admin.platform", "platform-saved", platform_id=platform_id)
+
+
+@bp.post("/platforms/<int:platform_id>/enabled")
+@console_page
+@local_only
+def platform_enabled(platform_id: int) -> Response:
+    target = scoped_platform(platform_id)
+    wanted = request.form.get("enabled")
+    if wanted not in {"0", "1"}:
+        abort(400, description="Say whether to enable (1) or disable (0) the platform.")
+    target.enabled = wanted == "1"
+    db().commit()
+    return _done("admin.platform", "platform-enabled" if wanted == "1" else "platform-disabled",
+                 platform_id=platform_id)
+
+
+@bp.post("/platforms/<int:platform_id>/deployments")
+@console_page
+def deployment_add(platform_id: int) -> Response | tuple[str, int]:
+    target = scoped_platform(platform_id)
+    try:
+        operations.add_deployment_id(db(), target, request.form.get("deployment_id", ""))
+    except PlatformError as exc:
+        return _platform_page(platform_id, 400, str(exc))
+    db().commit()
+    return _done("admin.platform", "deployment-added", platform_id=platform_id)
+
+
+@bp.post("/platforms/<int:platform_id>/deployments/<int:deployment_pk>/remove")
+@console_page
+def deployment_remove(platform_id: int, deployment_pk: int) -> Response | tuple[str, int]:
+    target = scoped_platform(platform_id)
+    try:
+        operations.remove_deployment(db(), target, deployment_pk)
+    except PlatformError as exc:
+        return _platform_page(platform_id, 404, str(exc))
+    db().commit()
+    return _done("admin.platform", "deployment-removed", platform_id=platform_id)
+
+
+# --- tool keys ------------------------------------------------------------------------------------
+
+def _keys_page(status: int = 200, error: str | None = None) -> tuple[str, int]:
+    keys = db().scalars(sa.select(ToolKey).order_by(ToolKey.id)).all()
+    return page("keys.html", status, keys=keys, jwks_url=runtime().config.url("/lti/jwks"), error=error)
+
+
+@bp.get("/keys")
+@console_page
+def keys() -> tuple[str, int]:
+    return _keys_page()
+
+
+@bp.post("/keys/rotate")
+@console_page
+@local_only
+def key_rotate() -> Response:
+    rotate_key(db(), runtime().box)
+    db().commit()
+    return _done("admin.keys", "key-rotated")
+
+
+@bp.post("/keys/<kid>/retire")
+@console_page
+@local_only
+def key_retire(kid: str) -> Response | tuple[str, int]:
+    try:
+        retire_key(db(), kid)
+    except ToolKeyError as exc:
+        return _keys_page(400, str(exc).replace("`skillbite keys rotate`", "Rotate"))
+    db().commit()
+    return _done("admin.keys", "key-retired")
+
+
+# --- LRS destinations -----------------------------------------------------------------------------
+
+def _lrs_page(status: int = 200, error: str | None = None, form: dict[str, str] | None = None,
+              checks: tuple[int, list[tuple[bool, str]]] | None = None) -> tuple[str, int]:
+    scope = viewer().platform_id
+    platforms_ = [p for p in list_platforms(db()) if scope is None or p.id == scope]
+    return page("lrs.html", status, destinations=operations.destinations(db(), scope), platforms=platforms_,
+                has_default=operations.default_destination_exists(db()), versions=XAPI_VERSIONS, error=error,
+                form=form or {}, checks=checks)
+
+
+@bp.get("/lrs")
+@console_page
+def lrs() -> tuple[str, int]:
+    return _lrs_page()
+
+
+@bp.post("/lrs")
+@console_page
+def lrs_add() -> Response | tuple[str, int]:
+    f = request.form
+    scope = viewer().platform_id
+    raw_platform = f.get("platform_id", "").strip()
+    try:
+        if scope is not None:
+            platform_id: int | None = scope  # an LMS administrator adds for their own platform only
+        else:
+            platform_id = int(raw_platform) if raw_platform else None
+        batch_size = int(f.get("batch_size", "200") or 200)
+        if not f.get("username", "").strip() or not f.get("password", ""):
+            raise xapi.XapiError("Give the LRS's Basic auth key (username) and secret (password).")
+        xapi.add_destination(db(), runtime().box, name=f.get("name", "").strip() or f.get("endpoint", "").strip(),
+                             endpoint=f.get("endpoint", "").strip(), username=f.get("username", "").strip(),
+                             password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"),
+                             batch_size=batch_size, platform_id=platform_id,
+                             deployment_id=f.get("deployment_id", "").strip() or None)
+    except ValueError as exc:  # XapiError, or a number that is not one
+        message = str(exc) if isinstance(exc, xapi.XapiError) else "Batch size and platform must be numbers."
+        return _lrs_page(400, message, {k: v for k, v in f.items() if k != "password"})
+    db().commit()
+    return _done("admin.lrs", "lrs-added")
+
+
+@bp.post("/lrs/<int:destination_id>/test")
+@console_page
+def lrs_test(destination_id: int) -> tuple[str, int]:
+    row = operations.scoped_destination(db(), viewer().platform_id, destination_id)
+    if row is None:
+        abort(404, description=f"There is no LRS {destination_id} in your console.")
+    client = LrsClient(xapi.open_destination(runtime().box, row), runtime().config.lrs_timeout)
+    try:
+        checks = check_destination(client)
+    finally:
+        client.http.close()
+    return _lrs_page(checks=(destination_id, checks))
+
+
+@bp.post("/lrs/<int:destination_id>/remove")
+@console_page
+def lrs_remove(destination_id: int) -> Response:
+    row = operations.scoped_destination(db(), viewer().platform_id, destination_id)
+    if row is None:
+        abort(404, description=f"There is no LRS {destination_id} in your console.")
+    xapi.remove_destination(db(), row.id)
+    db().commit()
+    return _done("admin.lrs", "lrs-removed")

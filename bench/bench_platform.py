@@ -25,20 +25,22 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-MESSAGE_TYPE = LTI + "message_type"
-VERSION = LTI + "version"
-DEPLOYMENT_ID = LTI + "deployment_id"
-TARGET_LINK_URI = LTI + "target_link_uri"
-RESOURCE_LINK = LTI + "resource_link"
-ROLES = LTI + "roles"
-CONTEXT = LTI + "context"
-TOOL_PLATFORM = LTI + "tool_platform"
-LAUNCH_PRESENTATION = LTI + "launch_presentation"
-CUSTOM = LTI + "custom"
-LIS_CLAIM = LTI + "lis"
-AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-NRPS_SERVICE = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+from lti.claims import (
+    AGS_ENDPOINT,
+    CONTEXT,
+    CUSTOM,
+    DEPLOYMENT_ID,
+    LAUNCH_PRESENTATION,
+    MESSAGE_TYPE,
+    NRPS_SERVICE,
+    RESOURCE_LINK,
+    ROLES,
+    TARGET_LINK_URI,
+    TOOL_PLATFORM,
+    VERSION,
+)
+from lti.claims import LIS as LIS_CLAIM
+
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
 

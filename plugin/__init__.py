@@ -74,6 +74,7 @@ def _build(config: Config, runtime: Runtime) -> Flask:
                       review_views.bp, *advantage_blueprints()):
         app.register_blueprint(blueprint)
     app.register_blueprint(metrics_views.bp)  # /metrics; counts launches, times requests
+    app.register_blueprint(__import__("plugin.admin.views", fromlist=["bp"]).bp)  # /admin: the admin console
     if config.demo:
         from plugin.demo import views as demo_views
 

@@ -212,6 +212,7 @@ main.add_command(_credential_commands)
 main.add_command(__import__("plugin.grades.cli", fromlist=["grades"]).grades)  # `skillbite grades …`
 __import__("plugin.skills.cli", fromlist=["register"]).register(main)  # `skillbite skills …`
 main.add_command(__import__("plugin.demo.cli", fromlist=["demo"]).demo)  # `skillbite demo load`
+main.add_command(__import__("plugin.admin.cli", fromlist=["admin"]).admin)  # `skillbite admin create/list/...`
 
 
 def _entry(argv: list[str] | None = None) -> Any:

@@ -1,5 +1,6 @@
 """Imports every feature's models so that SQLAlchemy and Alembic see all tables."""
 
+from plugin.admin import models as admin_models  # noqa: F401
 from plugin.api import models as api_models  # noqa: F401
 from plugin.catalog import models as catalog_models  # noqa: F401
 from plugin.credentials import models as credentials_models  # noqa: F401

@@ -16,9 +16,9 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
+from flask.sansio.app import App
 
 from plugin.admin.accounts import SESSION_MAX, load_session
 from plugin.launch.access import current_launch
@@ -125,13 +125,6 @@ def console_url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, **values)
 
 
-def with_launch(url: str) -> str:
-    found = current_viewer()
-    if found is not None and found.launch_token:
-        return url + ("&" if "?" in url else "?") + urlencode({FIELD: found.launch_token})
-    return url
-
-
 def check_console_csrf() -> None:
     """Before every console POST but sign-in (which has its own): the form must come from the console."""
     if request.method != "POST" or request.endpoint in {"admin.login"}:
@@ -145,7 +138,7 @@ def check_console_csrf() -> None:
                                "reload the page and try again.")
 
 
-def configure_cookie(app: Flask) -> None:
+def configure_cookie(app: App) -> None:
     """The console cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, sent to /admin only."""
     config = app.extensions["skillbite"].config
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_PATH="/admin", SESSION_COOKIE_HTTPONLY=True,

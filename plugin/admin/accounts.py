@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -118,7 +119,7 @@ def account_key(email: str, secret: bytes) -> str:
     return hmac.new(secret, b"skillbite.admin-login:" + normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def _minutes_left(session: Session, column: sa.ColumnElement[str], value: str, limit: int,
+def _minutes_left(session: Session, column: Any, value: str, limit: int,
                   now: dt.datetime) -> int | None:
     """Minutes until the lock on ``value`` lifts, or None when it is not locked."""
     recent = list(session.scalars(

@@ -28,6 +28,10 @@ class DailySeries:
         return sum(self.counts)
 
     @property
+    def rows(self) -> list[tuple[dt.date, int]]:
+        return list(zip(self.days, self.counts, strict=True))
+
+    @property
     def peak(self) -> int:
         return max(self.counts, default=0)
 

@@ -48,11 +48,12 @@ def delivery_replay() -> BaseResponse | tuple[str, int]:
     except ValueError:
         abort(400, description="Message ids are whole numbers.")
     kind = request.form.get("kind") or None
-    if not ids and request.form.get("all") != "1":
+    every = request.form.get("all") == "1"
+    if not ids and not every:
         health = outbox.delivery_health(db(), platform_id=viewer().platform_id, parked_limit=100)
         return page("delivery.html", 400, health=health, age=_age,
                     error="Tick the parked messages to send again, or choose “Replay every parked message”.")
-    outbox.replay(db(), ids=ids or None, kind=kind, platform_id=viewer().platform_id)
+    outbox.replay(db(), ids=None if every else ids, kind=kind, platform_id=viewer().platform_id)
     db().commit()
     return redirect(console_url("admin.delivery", done="replayed"), code=303)
 

@@ -11,7 +11,7 @@ from plugin.admin import operations
 from plugin.admin.access import console_page, console_url, local_only, scoped_platform, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.keys.models import ToolKey
-from plugin.keys.services import ToolKeyError, retire_key, rotate_key
+from plugin.keys.services import ToolKeyError, active_keys, retire_key, rotate_key
 from plugin.platforms.services import PlatformError, add_platform, list_platforms
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
@@ -149,7 +149,9 @@ def deployment_remove(platform_id: int, deployment_pk: int) -> Response | tuple[
 
 def _keys_page(status: int = 200, error: str | None = None) -> tuple[str, int]:
     keys = db().scalars(sa.select(ToolKey).order_by(ToolKey.id)).all()
-    return page("keys.html", status, keys=keys, jwks_url=runtime().config.url("/lti/jwks"), error=error)
+    active = active_keys(db())
+    return page("keys.html", status, keys=keys, signing_kid=active[-1].kid if active else None,
+                jwks_url=runtime().config.url("/lti/jwks"), error=error)
 
 
 @bp.get("/keys")

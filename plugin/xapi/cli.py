@@ -137,8 +137,8 @@ def xapi_export(platform_id: int | None, learner: str | None, verb: str | None, 
     f = services.StatementFilter(platform_id=platform_id, learner=learner, verb=verb,
                                  since=since.replace(tzinfo=dt.UTC) if since else None,
                                  until=until.replace(tzinfo=dt.UTC) if until else None)
-    with command_runtime() as runtime, transaction(runtime.sessions) as session:
-        for line in services.export_statements(session, f):
+    with command_runtime() as runtime:
+        for line in services.export_statements(runtime.sessions, f):
             sys.stdout.write(line)
 
 

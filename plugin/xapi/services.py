@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.events import KINDS, LearningEvent, subscribe
 from plugin.instance import SecretBox
@@ -228,8 +228,21 @@ def list_statements(session: Session, f: StatementFilter, *, limit: int = 100,
     return [json.loads(row.statement) for row in session.scalars(query.limit(limit).offset(offset))]
 
 
-def export_statements(session: Session, f: StatementFilter, *, chunk: int = 1000) -> Iterator[str]:
-    """JSON lines, oldest first, streamed in chunks so that an export of millions stays small in memory."""
-    query = _filtered(sa.select(XapiStatement.statement), f).order_by(XapiStatement.timestamp, XapiStatement.id)
-    for text in session.scalars(query.execution_options(yield_per=chunk)):
-        yield text + "\n"
+def export_statements(sessions: sessionmaker[Session], f: StatementFilter, *, chunk: int = 1000) -> Iterator[str]:
+    """JSON lines, oldest first, in chunks so that an export of millions stays small in memory.
+
+    Each chunk is its own short read (keyset pagination on timestamp and id), so a slow or abandoned
+    download never holds a transaction open: nothing blocks vacuum, migrations or other writers.
+    """
+    after: tuple[dt.datetime, str] | None = None
+    while True:
+        query = _filtered(sa.select(XapiStatement.timestamp, XapiStatement.id, XapiStatement.statement), f)
+        if after is not None:
+            query = query.where(sa.tuple_(XapiStatement.timestamp, XapiStatement.id) > sa.tuple_(*after))
+        with sessions() as session:
+            rows = session.execute(query.order_by(XapiStatement.timestamp, XapiStatement.id).limit(chunk)).all()
+        for row in rows:
+            yield row.statement + "\n"
+        if len(rows) < chunk:
+            return
+        after = (rows[-1].timestamp, rows[-1].id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 
 from plugin.outbox import services as outbox
 from plugin.web.admin import require_admin
-from plugin.web.context import db
+from plugin.web.context import db, runtime
 from plugin.xapi import services
 from plugin.xapi.vocabulary import VERBS
 
@@ -54,8 +54,7 @@ def statements() -> Response | str:
 @require_admin
 def export() -> Response:
     f = _filter()
-    session = db()
-    return Response(stream_with_context(services.export_statements(session, f)), mimetype="application/x-ndjson",
+    return Response(services.export_statements(runtime().sessions, f), mimetype="application/x-ndjson",
                     headers={"Content-Disposition": "attachment; filename=skillbite-statements.jsonl"})
 
 

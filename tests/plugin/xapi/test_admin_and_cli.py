@@ -72,3 +72,20 @@ def test_lrs_cli_adds_lists_and_tests_a_real_lrs(config, runtime, lrs, monkeypat
     lrs_id = again.output.split("Added LRS ", 1)[1].split(".", 1)[0]
     refused = runner.invoke(main, ["lrs", "test", lrs_id])
     assert refused.exit_code != 0 and "credentials refused (HTTP 401)" in refused.output
+
+
+def test_the_export_pages_through_the_log_in_order_without_holding_a_transaction(runtime, learner):
+    from plugin.xapi import services as xapi_services
+
+    for event in learner.session_events():
+        with transaction(runtime.sessions) as session:
+            publish(session, event)
+    lines = list(xapi_services.export_statements(runtime.sessions, xapi_services.StatementFilter(), chunk=2))
+    stamps = [json.loads(line)["timestamp"] for line in lines]
+    assert len(lines) == len(learner.session_events()) and stamps == sorted(stamps)
+    assert len({json.loads(line)["id"] for line in lines}) == len(lines)
+    # Abandoned after one chunk: the next writer is not blocked by an open read.
+    abandoned = xapi_services.export_statements(runtime.sessions, xapi_services.StatementFilter(), chunk=2)
+    next(abandoned)
+    with transaction(runtime.sessions) as session:
+        publish(session, learner.session_events()[0])

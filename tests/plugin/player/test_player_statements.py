@@ -25,7 +25,8 @@ def test_an_answer_is_stated_with_the_question_its_interaction_and_its_response(
                 data={"csrf": csrf_of(page.text), "i.praise-counts": "false"})
     base = runtime.config.base_url
     [answered] = [s for s in _statements(runtime) if s["verb"]["id"].endswith("/answered")]
-    assert answered["object"]["id"] == f"{base}/xapi/activities/course/{DEMO}/nugget/why-feedback/question/praise-counts"
+    question = f"{base}/xapi/activities/course/{DEMO}/nugget/why-feedback/question/praise-counts"
+    assert answered["object"]["id"] == question
     definition = answered["object"]["definition"]
     assert definition["interactionType"] == "true-false"
     assert definition["correctResponsesPattern"] in (["true"], ["false"])

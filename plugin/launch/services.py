@@ -73,7 +73,7 @@ def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.t
                   user_pk=user_pk, context_pk=context_pk, resource_link_pk=link_pk, role=message.role.value,
                   message_type=message.message_type, services=_services(message), created_at=now,
                   expires_at=now + lifetime)
-    session.execute(dialect_insert(session, LaunchSession).values(**values))
+    session.connection().execute(dialect_insert(session, LaunchSession).values(**values))
     # A detached picture of what was written, enough to choose the first page without reading it back.
     opened = LaunchSession(**values)
     if message.resource_link is not None:

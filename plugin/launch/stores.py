@@ -10,7 +10,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plugin.db import dialect_insert, utcnow
+from plugin.db import dialect_insert, table_of, utcnow
 from plugin.launch.models import LaunchState, PlatformKeySet, UsedNonce
 
 
@@ -21,26 +21,25 @@ class DatabaseLaunchStates:
         self._session = session
 
     def save_state(self, state: str, data: dict[str, Any], ttl_seconds: int) -> None:
-        self._session.execute(sa.insert(LaunchState).values(
+        self._session.connection().execute(sa.insert(table_of(LaunchState)).values(
             state=state, data=data, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
 
     def take_state(self, state: str) -> dict[str, Any] | None:
         # One DELETE … RETURNING: two concurrent launches with the same state cannot both get it.
-        row = self._session.execute(
-            sa.delete(LaunchState)
-            .where(LaunchState.state == state, LaunchState.expires_at > utcnow())
-            .returning(LaunchState.data)
+        table = table_of(LaunchState)
+        row = self._session.connection().execute(
+            sa.delete(table).where(table.c.state == state, table.c.expires_at > utcnow()).returning(table.c.data)
         ).first()
         return dict(row[0]) if row else None
 
     def use_nonce(self, issuer: str, nonce: str, ttl_seconds: int) -> bool:
         # INSERT … ON CONFLICT DO NOTHING RETURNING: the database decides, atomically, whether the nonce
         # was seen before (rowcount is not reliable for this on every driver; RETURNING is).
-        inserted = self._session.execute(
+        inserted = self._session.connection().execute(
             dialect_insert(self._session, UsedNonce)
             .values(issuer=issuer, nonce=nonce, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
             .on_conflict_do_nothing(index_elements=["issuer", "nonce"])
-            .returning(UsedNonce.nonce)).first()
+            .returning(table_of(UsedNonce).c.nonce)).first()
         return inserted is not None
 
 

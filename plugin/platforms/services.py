@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti.storage import DeploymentPolicy, PlatformRegistration
+from plugin.db import table_of
 from plugin.platforms.models import Deployment, Platform
 
 
@@ -100,6 +101,10 @@ def as_registration(platform: Platform) -> PlatformRegistration:
     )
 
 
+_REGISTRATION_COLUMNS = ("id", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url",
+                         "algorithm", "deployment_policy", "token_audience", "enabled")
+
+
 class DatabaseRegistrations:
     """:class:`lti.storage.RegistrationLookup` over the database."""
 
@@ -107,19 +112,28 @@ class DatabaseRegistrations:
         self._session = session
 
     def find_registration(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
-        query = sa.select(Platform).where(Platform.issuer == issuer, Platform.enabled.is_(True))
+        # Columns, not entities: every login and launch asks, and a registration is read-only here.
+        table = table_of(Platform)
+        query = sa.select(*(table.c[name] for name in _REGISTRATION_COLUMNS)).where(
+            table.c.issuer == issuer, table.c.enabled.is_(True))
         if client_id is not None:
-            query = query.where(Platform.client_id == client_id)
-        found = list(self._session.scalars(query.limit(2)))
+            query = query.where(table.c.client_id == client_id)
+        found = self._session.connection().execute(query.limit(2)).all()
         if len(found) != 1:
             return None
-        return as_registration(found[0])
+        row = found[0]
+        return PlatformRegistration(
+            id=row.id, issuer=row.issuer, client_id=row.client_id, auth_login_url=row.auth_login_url,
+            auth_token_url=row.auth_token_url, key_set_url=row.key_set_url, algorithm=row.algorithm,
+            deployment_policy=DeploymentPolicy(row.deployment_policy), audience=row.token_audience,
+            enabled=row.enabled)
 
     def deployment_known(self, registration: PlatformRegistration, deployment_id: str) -> bool:
-        return self._session.scalar(
-            sa.select(Deployment.id).where(Deployment.platform_id == registration.id,
-                                           Deployment.deployment_id == deployment_id)
-        ) is not None
+        table = table_of(Deployment)
+        return self._session.connection().execute(
+            sa.select(table.c.id).where(table.c.platform_id == registration.id,
+                                        table.c.deployment_id == deployment_id).limit(1)
+        ).first() is not None
 
     def record_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
         platform = self._session.get(Platform, registration.id)

@@ -4,10 +4,11 @@
   (:mod:`plugin.grades.tokens`); a 401 drops it and the call is made once more with a fresh one.
 - The line item is the launch claim's ``lineitem``; otherwise the one found or created for the resource
   link, once: the ``ags_line_item`` row is locked while one worker looks, so two never create two.
-- Outcomes: 2xx delivered; 409 on a re-send delivered (the platform already holds this score or a newer
-  one); 429, 5xx and timeouts retried no earlier than Retry-After, and the rest of the platform's scores
-  in the batch wait with them; every other 4xx (Moodle's 400 for a teacher, 403, 404...) parked with the
-  platform's words, for an admin to read in ``skillbite grades status``.
+- Outcomes: 2xx delivered; 409 delivered (the platform already holds this score or a newer one: a re-send,
+  or parallel workers that delivered one learner's scores out of order); 429, 5xx and timeouts retried no
+  earlier than Retry-After, and the rest of the platform's scores in the batch wait with them; every other
+  4xx (Moodle's 400 for a teacher, 403, 404...) parked with the platform's words, for an admin to read in
+  ``skillbite grades status``.
 """
 
 from __future__ import annotations
@@ -60,8 +61,13 @@ def failure_reason(error: ServiceError) -> str:
 def outcome_of(error: ServiceError, attempts: int) -> Outcome:
     """What the worker does with a score the platform did not take."""
     record_ags_failure(failure_reason(error))
-    if error.status == 409 and attempts > 1:
-        return Delivered()  # a re-send: the platform holds this score (or a newer one) already
+    if error.status == 409:
+        # AGS 2.0 (score timestamp): the platform keeps a score only if it is newer than the stored one, and
+        # our scores of one (link, learner) have strictly increasing timestamps (next_score_timestamp), so a
+        # 409 means it holds this score or a newer one: a re-send, or workers delivering in parallel sent
+        # a later score first. Either way the gradebook is right; parking it would ask an admin to replay a
+        # score that can only be refused again.
+        return Delivered()
     if error.retryable:
         return Retry(str(error), error.retry_after)
     if error.status == 400 and "learner" in str(error).lower():

@@ -115,6 +115,17 @@ def test_a_resent_score_the_lms_already_holds_counts_as_delivered(runtime, lms):
     assert (message.status, message.attempts) == ("delivered", 2)
 
 
+def test_a_score_the_lms_refuses_as_older_than_the_one_it_holds_counts_as_delivered(runtime, lms):
+    item = lms.add_line_item("Site safety")
+    who = launch(runtime, lms.platform_id, ags=ags_claim(lms, lineitem=item))
+    # Parallel workers delivered a later score of this learner first: Moodle refuses the earlier one.
+    lms.script("scores", Reply(409, {"status": 409, "reason": "Refusing score with an earlier timestamp for item"}))
+    learn(runtime, who, "quiz")
+    drain(score_worker(runtime))
+    [message] = messages(runtime)
+    assert (message.status, message.attempts) == ("delivered", 1)
+
+
 def test_a_score_for_a_teacher_is_parked_with_the_lms_reason(runtime, lms):
     item = lms.add_line_item("Site safety")
     lms.teachers.add("t-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, redirect, request, stream_with_context
+from flask import Response, abort, redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,7 +15,7 @@ from plugin.catalog.package import PackageInvalid
 from plugin.catalog.services import import_package, list_courses
 from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
-from plugin.web.context import db
+from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
 
@@ -106,7 +106,7 @@ def statements_export() -> Response:
         f = _statement_filter(request.args)
     except BadFilter as exc:
         abort(400, description=str(exc))
-    return Response(stream_with_context(xapi.export_statements(db(), f)), mimetype="application/x-ndjson",
+    return Response(xapi.export_statements(runtime().sessions, f), mimetype="application/x-ndjson",
                     headers={"Content-Disposition": "attachment; filename=skillbite-statements.jsonl"})
 
 
@@ -143,7 +143,8 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
 # --- content --------------------------------------------------------------------------------------
 
 def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
-    return page("content.html", status, courses=list_courses(db()), **context)
+    return page("content.html", status, courses=list_courses(db()), versions=operations.course_versions(db()),
+                **context)
 
 
 @bp.get("/content")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lti.storage import DeploymentPolicy
+from plugin.catalog.models import CourseVersion
 from plugin.credentials.models import Achievement, IssuedCredential
 from plugin.launch.models import User
 from plugin.platforms.models import Deployment, Platform
@@ -118,3 +119,12 @@ def scoped_credential(session: Session, platform_id: int | None, public_id: str)
     if platform_id is not None:
         query = query.where(IssuedCredential.platform_id == platform_id)
     return session.scalar(query)
+
+
+def course_versions(session: Session) -> dict[int, list[CourseVersion]]:
+    """Every published version by course id, newest first (the content page's history)."""
+    by_course: dict[int, list[CourseVersion]] = {}
+    query = sa.select(CourseVersion).order_by(CourseVersion.course_id, CourseVersion.number.desc())
+    for version in session.scalars(query):
+        by_course.setdefault(version.course_id, []).append(version)
+    return by_course

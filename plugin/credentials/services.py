@@ -23,6 +23,7 @@ from plugin.db import utcnow
 from plugin.events import LearningEvent, publish
 from plugin.launch.models import User
 from plugin.logs import event as log_event
+from plugin.metrics.counters import CREDENTIALS_ISSUED, CREDENTIALS_REVOKED
 from plugin.platforms.models import Platform
 
 log = logging.getLogger("skillbite.credentials")
@@ -162,6 +163,7 @@ def _issue(session: Session, settings: IssuerSettings, user: User, achievement: 
                "achievement_description": achievement.description}))
     log_event(log, "credential issued", credential=public_id, achievement=achievement.key,
               platform_id=user.platform_id, generation=generation)
+    CREDENTIALS_ISSUED.inc()
     return credential
 
 
@@ -216,6 +218,7 @@ def revoke_credential(session: Session, credential: IssuedCredential, reason: st
     status.set_revoked(session, settings, status_list, credential.status_index)
     credential.revoked_at, credential.revocation_reason = utcnow(), reason
     log_event(log, "credential revoked", credential=credential.public_id)
+    CREDENTIALS_REVOKED.inc()
     return credential
 
 

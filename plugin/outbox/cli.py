@@ -13,6 +13,7 @@ import click
 
 from plugin.config import Config
 from plugin.db import transaction
+from plugin.metrics.exposition import start_worker_metrics
 from plugin.migrate import UnmigratedDatabase, require_current_schema
 from plugin.outbox import services
 from plugin.outbox.models import Status
@@ -65,6 +66,7 @@ def _work(runtime: Runtime, once: bool, max_seconds: float | None, kinds: tuple[
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     worker = Worker(runtime.sessions, deliverers, worker_settings(runtime.config, batch_size))
+    start_worker_metrics(runtime.config)  # on SKILLBITE_WORKER_METRICS_PORT, when set
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         click.echo(f"Signal {signum}: finishing the batch in hand, then stopping.", err=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.db import transaction, utcnow
 from plugin.logs import event
+from plugin.metrics.counters import record_delivery
 from plugin.outbox import services
 from plugin.outbox.models import Status
 from plugin.outbox.registry import Delivered, Deliverer, Hold, Outcome, Park, Retry
@@ -135,6 +136,7 @@ class Worker:
             for (at, error), ids in retries.items():
                 services.mark_retry(session, token, ids, at=at, error=error)
         self.stats.outcomes["delivered"] += len(delivered)
+        _count_outcomes(messages, delivered, stopped, retries)
         for (status, _), ids in stopped.items():
             self.stats.outcomes[status.value] += len(ids)
         retried = sum(len(ids) for ids in retries.values())
@@ -143,3 +145,17 @@ class Worker:
             event(log, "outbox batch settled", logging.WARNING, delivered=len(delivered), retried=retried,
                   parked=sum(len(i) for (s, _), i in stopped.items() if s is Status.PARKED),
                   held=sum(len(i) for (s, _), i in stopped.items() if s is Status.HELD))
+
+
+def _count_outcomes(messages: list[ClaimedMessage], delivered: list[int],
+                    stopped: Mapping[tuple[Status, str], list[int]],
+                    retries: Mapping[tuple[dt.datetime, str], list[int]]) -> None:
+    """Prometheus counters by kind, destination host and outcome (plugin.metrics.counters)."""
+    outcome_of = dict.fromkeys(delivered, "delivered")
+    for (status, _), ids in stopped.items():
+        outcome_of.update(dict.fromkeys(ids, "parked" if status is Status.PARKED else "held"))
+    for ids in retries.values():
+        outcome_of.update(dict.fromkeys(ids, "retry"))
+    for message in messages:
+        if message.id in outcome_of:
+            record_delivery(message.kind, message.destination, outcome_of[message.id])

@@ -41,6 +41,8 @@ def launch_nav() -> list[NavItem]:
     items = LEARNER_ITEMS if launch.user else LEARNER_ITEMS[:1]
     if launch.role in {"instructor", "admin"}:
         items = items + STAFF_ITEMS
+    if launch.role == "admin":  # an LMS administrator: the console of their own platform
+        items = items + (("Admin console", "admin.dashboard"),)
     return [NavItem(label, endpoint, request.endpoint == endpoint) for label, endpoint in items]
 
 

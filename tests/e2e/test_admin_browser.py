@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,23 +10,12 @@ import pytest
 from plugin.admin import accounts
 from plugin.db import transaction
 from plugin.platforms.services import add_platform
+from tests.e2e.axe import axe_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 EMAIL, PASSWORD = "it-admin@example.com", "correct horse battery staple"
 pytestmark = pytest.mark.browser
 
 
-def axe_violations(page: Any) -> list[str]:
-    # The CSP refuses an injected <script> (add_script_tag): evaluate axe-core's source instead.
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
-                                                                            'wcag21aa', 'wcag22aa']}});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                           .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }""")
-    return list(result)
 
 
 @pytest.fixture(params=[{"width": 360, "height": 740}, {"width": 1280, "height": 800}], ids=["phone", "desktop"])

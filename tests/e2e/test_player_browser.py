@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from plugin.catalog.services import load_demo_course
 from plugin.db import transaction
+from tests.e2e.axe import axe_violations
 from tests.plugin.player.launches import DEMO, launch_factory
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = pytest.mark.browser
 
 
@@ -28,18 +26,6 @@ def browser_page(chromium):
     context.close()
 
 
-def axe_violations(page) -> list[str]:
-    # The page's CSP (rightly) refuses an injected <script> tag (add_script_tag), so axe-core is evaluated
-    # through the DevTools protocol instead, leaving the CSP of the page under test in force.
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
-                                                                            'wcag21aa', 'wcag22aa']}});
-        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                           .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-    }""")
-    return list(result)
 
 
 def test_learner_completes_a_quiz_nugget_reloads_and_resumes(live_server, browser_page):
@@ -67,7 +53,8 @@ def test_learner_completes_a_quiz_nugget_reloads_and_resumes(live_server, browse
     page.get_by_role("button", name="Check my answers").click()
     status = page.get_by_role("status").first
     assert "You scored 0%" in status.inner_text()
-    assert page.evaluate("document.activeElement.id") == "result"  # focus moves to the result
+    # Focus moves to the result once the (deferred) player script has run; bounded wait, no sleep.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'result'", timeout=5000)
     check_accessibility()
     page.get_by_label("False").check()
     page.get_by_role("button", name="Try again").click()

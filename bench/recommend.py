@@ -185,21 +185,29 @@ def run(url: str, args: argparse.Namespace, rng: random.Random) -> None:
         print(f"catalog snapshot (once per process and catalog change): {(time.perf_counter() - t0) * 1000:.1f} ms")
     sample = rng.sample(learners, min(args.samples, len(learners)))
     timings, reference, picks = [], [], 0
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
     for user_id in sample:
         t0 = time.perf_counter()
         with sessions() as session:
             session.get(User, user_id)
         reference.append((time.perf_counter() - t0) * 1000)
+        sa.event.listen(engine, "before_cursor_execute", count)
         t0 = time.perf_counter()
         with sessions() as session:
             recs, week = overview(session, 1, user_id, NOW)
         timings.append((time.perf_counter() - t0) * 1000)
+        sa.event.remove(engine, "before_cursor_execute", count)
         picks += len(recs) + sum(len(d.nuggets) for d in week.days)
     p50, p99 = statistics.median(timings), percentile(timings, 0.99)
     ref = statistics.median(reference)
     print(f"per learner (recommendations + week plan), {len(sample)} learners, {picks / len(sample):.1f} "
           f"nuggets proposed on average:")
-    print(f"  p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {max(timings):.2f} ms")
+    print(f"  p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {max(timings):.2f} ms   "
+          f"SQL statements per learner: {statements[0] / len(sample):.1f}")
     print(f"  reference (one primary-key lookup in a fresh session): p50 {ref:.2f} ms; "
           f"p50 = {p50 / ref:.1f}× reference")
     print(f"  goal p99 < {GOAL_P99_MS:.0f} ms: ratio p99/goal = {p99 / GOAL_P99_MS:.2f} "

@@ -23,19 +23,27 @@ _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[sa.Engine, tuple[Any, Catalog]] = weakref.WeakKeyDictionary()
 
 
+def fingerprint_columns() -> list[sa.ScalarSelect[Any]]:
+    """Changes whenever a course gets a new version (version ids only grow) or a framework is imported.
+
+    Scalar subqueries, so a caller may read them in the same statement as other rows (one round trip)."""
+    return [sa.select(sa.func.count(Course.latest_version_id)).scalar_subquery(),
+            sa.select(sa.func.sum(Course.latest_version_id)).scalar_subquery(),
+            sa.select(sa.func.max(Skill.id)).scalar_subquery(),
+            sa.select(sa.func.max(SkillFramework.imported_at)).scalar_subquery()]
+
+
 def _fingerprint(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a course gets a new version (version ids only grow) or a framework is imported."""
-    row = session.execute(sa.select(
-        sa.func.count(Course.latest_version_id), sa.func.sum(Course.latest_version_id),
-        sa.select(sa.func.max(Skill.id)).scalar_subquery(),
-        sa.select(sa.func.max(SkillFramework.imported_at)).scalar_subquery())).one()
-    return tuple(row)
+    return tuple(session.execute(sa.select(*fingerprint_columns())).one())
 
 
-def current_catalog(session: Session) -> Catalog:
+def current_catalog(session: Session, fingerprint: tuple[Any, ...] | None = None) -> Catalog:
+    """The cached catalog, rebuilt when the catalog changed. ``fingerprint``: the values of
+    :func:`fingerprint_columns` when the caller already read them."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, sa.Engine) else bind.engine
-    fingerprint = _fingerprint(session)
+    if fingerprint is None:
+        fingerprint = _fingerprint(session)
     cached = _cache.get(engine)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]

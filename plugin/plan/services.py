@@ -9,16 +9,17 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plugin.db import utcnow
-from plugin.plan.catalog import current_catalog
+from plugin.plan.catalog import current_catalog, fingerprint_columns
 from plugin.plan.models import LearningDay, LearningPlan, NuggetCompletion
 from plugin.plan.recommend import Catalog, LearnerState, Recommendation, Target, plan_session, rank
-from plugin.review.services import SESSION_CARDS, count_due
+from plugin.review.services import SESSION_CARDS, due_count_query
 from plugin.skills.models import LearnerRole, RoleSkill, Skill, SkillEstimate
 
 DEFAULT_DAYS = [1, 2, 3, 4, 5]
@@ -33,10 +34,12 @@ class PlanInvalid(ValueError):
 def get_plan(session: Session, platform_id: int, user_id: int) -> LearningPlan:
     """The learner's plan; a default one (60 min a week, weekdays at 08:30 UTC) until they save theirs."""
     plan = session.get(LearningPlan, (platform_id, user_id))
-    if plan is None:
-        plan = LearningPlan(platform_id=platform_id, user_id=user_id, weekly_minutes=60, days=list(DEFAULT_DAYS),
-                            slot="08:30", timezone="UTC")
-    return plan
+    return plan if plan is not None else _default_plan(platform_id, user_id)
+
+
+def _default_plan(platform_id: int, user_id: int) -> LearningPlan:
+    return LearningPlan(platform_id=platform_id, user_id=user_id, weekly_minutes=60, days=list(DEFAULT_DAYS),
+                        slot="08:30", timezone="UTC")
 
 
 def save_plan(session: Session, platform_id: int, user_id: int, *, weekly_minutes: int, days: list[int],
@@ -86,12 +89,6 @@ def zone_of(plan: LearningPlan) -> dt.tzinfo:
         return dt.UTC
 
 
-def minutes_by_day(session: Session, platform_id: int, user_id: int, since: dt.date) -> dict[dt.date, float]:
-    return dict(session.execute(sa.select(LearningDay.day, LearningDay.minutes).where(
-        LearningDay.platform_id == platform_id, LearningDay.user_id == user_id,
-        LearningDay.day >= since)).all())
-
-
 @dataclass(frozen=True)
 class PlannedDay:
     day: dt.date
@@ -133,21 +130,100 @@ def streak(days_learnt: set[dt.date], plan_days: list[int], today: dt.date) -> i
     return count
 
 
+@dataclass(frozen=True)
+class LearnerRows:
+    """Everything the plan page reads about one learner, from one statement (see :func:`learner_rows`)."""
+
+    plan: LearningPlan
+    state: LearnerState
+    learnt: dict[dt.date, float]  # minutes by day, for the last 372 days at least
+    due: int  # review cards due at ``now``
+    fingerprint: tuple[Any, ...]  # the catalog's, for current_catalog
+
+
+_DONE, _TARGET, _DAY = 0, 1, 2
+HISTORY_DAYS = 370
+
+
+def learner_rows(session: Session, platform_id: int, user_id: int, now: dt.datetime) -> LearnerRows:
+    """One round trip instead of one per table: the learner's completions, role targets with their
+    estimates and learning days as one UNION ALL (a ``kind`` column tells them apart), joined to a single
+    row of scalar subqueries (the plan, the number of due cards, the catalog fingerprint).
+
+    On PostgreSQL each statement costs a network round trip, which dominated the plan page's time."""
+    int_, str_, float_, date_ = (sa.cast(sa.null(), t) for t in (sa.Integer, sa.String, sa.Float, sa.Date))
+    done = sa.select(sa.literal(_DONE).label("kind"), NuggetCompletion.course_id.label("a"), int_.label("b"),
+                     NuggetCompletion.nugget_key.label("s"), float_.label("f"), date_.label("d")).where(
+        NuggetCompletion.platform_id == platform_id, NuggetCompletion.user_id == user_id)
+    targets = (sa.select(sa.literal(_TARGET), RoleSkill.skill_id, RoleSkill.level, Skill.label,
+                         SkillEstimate.p_known, date_)
+               .join(Skill, Skill.id == RoleSkill.skill_id)
+               .join(LearnerRole, LearnerRole.role_id == RoleSkill.role_id)
+               .outerjoin(SkillEstimate, sa.and_(SkillEstimate.platform_id == platform_id,
+                                                 SkillEstimate.user_id == user_id,
+                                                 SkillEstimate.skill_id == RoleSkill.skill_id))
+               .where(LearnerRole.platform_id == platform_id, LearnerRole.user_id == user_id))
+    # The plan's time zone is not known yet: read two days more than any zone's "today" can need.
+    since = now.astimezone(dt.UTC).date() - dt.timedelta(days=HISTORY_DAYS + 2)
+    days = sa.select(sa.literal(_DAY), int_, int_, str_, LearningDay.minutes, LearningDay.day).where(
+        LearningDay.platform_id == platform_id, LearningDay.user_id == user_id, LearningDay.day >= since)
+    rows = sa.union_all(done, targets, days).subquery("learner")
+
+    def plan_column(column: Any) -> sa.ScalarSelect[Any]:
+        return sa.select(column).where(LearningPlan.platform_id == platform_id,
+                                       LearningPlan.user_id == user_id).scalar_subquery()
+
+    plan_columns = [plan_column(c) for c in (LearningPlan.weekly_minutes, LearningPlan.days,
+                                             LearningPlan.slot, LearningPlan.timezone)]
+    due = due_count_query(platform_id, user_id, now).scalar_subquery()
+    header = [*plan_columns, due, *fingerprint_columns()]
+    one = sa.select(sa.literal(1).label("one")).subquery("one")
+    result = session.execute(sa.select(*header, rows.c.kind, rows.c.a, rows.c.b, rows.c.s, rows.c.f, rows.c.d)
+                             .select_from(one).outerjoin(rows, sa.true())).all()
+    first = result[0]
+    weekly_minutes, plan_days, slot, timezone, due_count = first[:5]
+    fingerprint = tuple(first[5:9])
+    completed: set[tuple[int, str]] = set()
+    target_of: dict[int, Target] = {}
+    p_known: dict[int, float] = {}
+    learnt: dict[dt.date, float] = {}
+    for *_, kind, a, b, s, f, d in result:
+        if kind == _DONE:
+            completed.add((a, s))
+        elif kind == _TARGET:
+            target_of[a] = Target(s, b)
+            if f is not None:
+                p_known[a] = f
+        elif kind == _DAY:
+            learnt[d] = f
+    if weekly_minutes is None:
+        plan = _default_plan(platform_id, user_id)
+    else:  # a detached copy with the saved values: the page only reads them
+        plan = LearningPlan(platform_id=platform_id, user_id=user_id, weekly_minutes=weekly_minutes,
+                            days=plan_days, slot=slot, timezone=timezone)
+    return LearnerRows(plan, LearnerState(done=frozenset(completed), targets=target_of, p_known=p_known),
+                       learnt, int(due_count or 0), fingerprint)
+
+
 def week_plan(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None,
               catalog: Catalog | None = None, state: LearnerState | None = None) -> WeekPlan:
     """The next seven days: each planned day gets the best nuggets that fit its minutes, in order, each
     day assuming the previous days' nuggets done. Today also gets due reviews and counts what was done."""
     now = now or utcnow()
-    plan = get_plan(session, platform_id, user_id)
+    rows = learner_rows(session, platform_id, user_id, now)
+    return _week_plan(rows, now, catalog or current_catalog(session, rows.fingerprint), state or rows.state)
+
+
+def _week_plan(rows: LearnerRows, now: dt.datetime, catalog: Catalog, state: LearnerState) -> WeekPlan:
+    plan = rows.plan
     zone = zone_of(plan)
     today = now.astimezone(zone).date()
-    catalog = catalog or current_catalog(session)
-    state = state or learner_state(session, platform_id, user_id)
-    learnt = minutes_by_day(session, platform_id, user_id, today - dt.timedelta(days=370))
+    since = today - dt.timedelta(days=HISTORY_DAYS)
+    learnt = {d: m for d, m in rows.learnt.items() if d >= since}
     week_start = today - dt.timedelta(days=today.weekday())
     done_this_week = sum(m for d, m in learnt.items() if d >= week_start)
     budget = day_budget(plan)
-    due = count_due(session, platform_id, user_id, now)
+    due = rows.due
     hour, minute = (int(x) for x in plan.slot.split(":"))
     days: list[PlannedDay] = []
     for offset in range(7):
@@ -172,9 +248,10 @@ def recommendations(session: Session, platform_id: int, user_id: int, limit: int
 def overview(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None,
              limit: int = 10) -> tuple[list[Recommendation], WeekPlan]:
     """"What next" and the week's plan from one read of the learner's rows (the plan page shows both)."""
-    catalog = current_catalog(session)
-    state = learner_state(session, platform_id, user_id)
-    return rank(catalog, state, limit=limit), week_plan(session, platform_id, user_id, now, catalog, state)
+    now = now or utcnow()
+    rows = learner_rows(session, platform_id, user_id, now)
+    catalog = current_catalog(session, rows.fingerprint)
+    return rank(catalog, rows.state, limit=limit), _week_plan(rows, now, catalog, rows.state)
 
 
 def _hash(token: str) -> str:

@@ -98,9 +98,13 @@ def due_cards(session: Session, platform_id: int, user_id: int, now: dt.datetime
                                 .order_by(ReviewCard.due, ReviewCard.id).limit(left)))
 
 
+def due_count_query(platform_id: int, user_id: int, now: dt.datetime) -> sa.Select[int]:
+    """How many of the learner's cards are due at ``now``: a query other reads can embed (the plan does)."""
+    return sa.select(sa.func.count(ReviewCard.id)).where(*_scoped(platform_id, user_id), ReviewCard.due <= now)
+
+
 def count_due(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None) -> int:
-    return int(session.scalar(sa.select(sa.func.count(ReviewCard.id)).where(
-        *_scoped(platform_id, user_id), ReviewCard.due <= (now or utcnow()))) or 0)
+    return int(session.scalar(due_count_query(platform_id, user_id, now or utcnow())) or 0)
 
 
 def get_card(session: Session, platform_id: int, user_id: int, card_id: int) -> ReviewCard:

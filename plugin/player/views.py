@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
@@ -103,14 +103,33 @@ def catalog() -> str:
     return render_template("player/catalog.html", launch=_launch(), courses=courses, page=page, pages=pages)
 
 
+_KEY_SLOT = "~nugget-key~"  # quoted as is, and never part of a launch token (URL-safe base64 and ".")
+
+
+def _nugget_urls(slug: str, keys: list[str]) -> dict[str, str]:
+    """``lurl('player.nugget', slug=slug, key=k)`` for many keys: one URL build, the key set in its slot
+    by the rule's own converter. A course overview links to every nugget."""
+    path, sep, query = lurl("player.nugget", slug=slug, key=_KEY_SLOT).partition("?")
+    head, slot, tail = path.rpartition(_KEY_SLOT)
+    if not slot:  # pragma: no cover - the rule always has the key
+        return {k: lurl("player.nugget", slug=slug, key=k) for k in keys}
+    url_map = current_app.url_map
+    to_url = url_map.converters["default"](url_map).to_url
+    return {k: head + to_url(k) + tail + sep + query for k in keys}
+
+
 @bp.get("/learn/c/<slug>")
 @require_launch
 def overview(slug: str) -> str:
     launch, course, enrolment, version, rows = _context(slug)
     db().commit()
     states = _states(version, rows, preview=enrolment is None)
+    by_module: dict[int, list[NuggetState]] = {}
+    for state in states:
+        by_module.setdefault(state.nugget.module_id, []).append(state)
     return render_template("player/overview.html", launch=launch, course=course, version=version,
-                           enrolment=enrolment, states=states, next=next_nugget(states),
+                           enrolment=enrolment, states=states, by_module=by_module,
+                           nugget_urls=_nugget_urls(slug, [s.nugget.key for s in states]), next=next_nugget(states),
                            percent=percent_done(states), done=sum(1 for s in states if s.status == DONE),
                            rows=rows)
 
@@ -153,7 +172,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     learner = _learner(launch)
     row = rows.get(key)
     if learner and enrolment and state.status != LOCKED:
-        row = progress.view_nugget(db(), learner, enrolment, nugget)
+        row = progress.view_nugget(db(), learner, enrolment, nugget, rows)
     db().commit()
     responses: dict[str, Any] = {}
     grades: dict[str, ItemGrade] = {}
@@ -205,13 +224,13 @@ def _answers(form: MultiDict[str, str]) -> dict[str, dict[str, list[str]]]:
 @require_launch
 def answer(slug: str, key: str) -> BaseResponse:
     check_csrf()
-    launch, course, enrolment, version, _ = _context(slug)
+    launch, course, enrolment, version, rows = _context(slug)
     nugget_ = _find(version, key)
     learner = _learner(launch)
     if learner is None or enrolment is None:
         return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
     try:
-        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form))
+        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows)
     except progress.NotAvailable as exc:
         abort(403, description="Finish these first: " + ", ".join(exc.missing) + ".")
     except progress.AttemptsExhausted:

@@ -123,10 +123,13 @@ def _tick(row: Enrolment | NuggetProgress, now: dt.datetime) -> float:
     return credited
 
 
-def view_nugget(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView) -> NuggetProgress:
-    """A page view: opens the nugget the first time (``initialized``), and counts time on task."""
+def view_nugget(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,
+                rows: Mapping[str, NuggetProgress] | None = None) -> NuggetProgress:
+    """A page view: opens the nugget the first time (``initialized``), and counts time on task.
+    ``rows``: the enrolment's :func:`progress_rows` when the caller has just loaded them (saves a query)."""
     now = utcnow()
-    rows = progress_rows(session, learner, enrolment)
+    if rows is None:
+        rows = progress_rows(session, learner, enrolment)
     row = rows.get(nugget.key)
     if row is None:
         row = NuggetProgress(enrolment_id=enrolment.id, platform_id=learner.platform_id, user_id=learner.user_id,
@@ -171,15 +174,18 @@ def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) ->
 
 
 def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,
-                   answers: Mapping[str, Mapping[str, list[str]]]) -> AttemptResult:
-    """Grade one attempt at a nugget's quiz on the server and record it."""
+                   answers: Mapping[str, Mapping[str, list[str]]],
+                   rows: Mapping[str, NuggetProgress] | None = None) -> AttemptResult:
+    """Grade one attempt at a nugget's quiz on the server and record it. ``rows``: the enrolment's
+    :func:`progress_rows` when the caller has just loaded them in this transaction (saves a query)."""
     version = load_version(session, enrolment.version_id)
-    rows = progress_rows(session, learner, enrolment)
+    if rows is None:
+        rows = progress_rows(session, learner, enrolment)
     state = next(s for s in pathway(version, {k: r for k, r in rows.items() if r.completed_at})
                  if s.nugget.key == nugget.key)
     if state.missing:
         raise NotAvailable(state.missing)
-    row = rows.get(nugget.key) or view_nugget(session, learner, enrolment, nugget)
+    row = rows.get(nugget.key) or view_nugget(session, learner, enrolment, nugget, rows)
     if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):
         raise AttemptsExhausted(nugget.key)
     responses, grades, score = grade(nugget, answers)

@@ -58,7 +58,9 @@ def test_metrics_are_not_served_to_the_internet():
 
 
 def nginx_binary() -> str | None:
-    candidates = [os.environ.get("SKILLBITE_TEST_NGINX"), shutil.which("nginx"), "/usr/sbin/nginx"]
+    # scripts/setup --test unpacks Debian's nginx into .cache/nginx (no service is installed).
+    unpacked = Path(__file__).resolve().parents[2] / ".cache" / "nginx" / "usr" / "sbin" / "nginx"
+    candidates = [os.environ.get("SKILLBITE_TEST_NGINX"), shutil.which("nginx"), "/usr/sbin/nginx", str(unpacked)]
     return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
 
 
@@ -77,7 +79,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.skipif(nginx_binary() is None,
-                    reason="nginx is not installed (apt-get install nginx-light, or SKILLBITE_TEST_NGINX=path)")
+                    reason="nginx is not there: run scripts/setup --test (unpacks it), or set SKILLBITE_TEST_NGINX=path")
 def test_nginx_accepts_the_configuration(tmp_path):
     # A private prefix: the site inside a minimal http block, every path nginx writes under tmp_path.
     cert, key = self_signed(tmp_path)

@@ -79,7 +79,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.skipif(nginx_binary() is None,
-                    reason="nginx is not there: run scripts/setup --test (unpacks it), or set SKILLBITE_TEST_NGINX=path")
+                    reason="no nginx: run scripts/setup --test (unpacks it), or set SKILLBITE_TEST_NGINX=path")
 def test_nginx_accepts_the_configuration(tmp_path):
     # A private prefix: the site inside a minimal http block, every path nginx writes under tmp_path.
     cert, key = self_signed(tmp_path)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -100,3 +101,66 @@ class LocalServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class ServedPlatform:
+    """What every test platform shares: a :class:`LocalServer` made on first use, and its lifecycle.
+
+    Subclasses set ``self._lock`` (an RLock) and ``self._server = None`` in ``__init__`` and give their
+    routes in :meth:`_routes`.
+    """
+
+    _lock: threading.RLock
+    _server: LocalServer | None
+
+    def _routes(self) -> Mapping[tuple[str, str], Handler]:
+        raise NotImplementedError
+
+    @property
+    def server(self) -> LocalServer:
+        with self._lock:
+            if self._server is None:
+                self._server = LocalServer(self._routes())
+            return self._server
+
+    def start(self) -> Self:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    @contextmanager
+    def serve(self) -> Iterator[Self]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    # Both test platforms serve the same paths (the auth endpoint may be played by the test itself).
+    @property
+    def auth_login_url(self) -> str:
+        return self.base_url + "/auth"
+
+    @property
+    def auth_token_url(self) -> str:
+        return self.base_url + "/token"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.base_url + "/jwks"

@@ -26,7 +26,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,7 +44,7 @@ from lti import claims as lti_claims
 
 from .browser import Browser, ResponseLike, require_loopback
 from .keys import SigningKey
-from .local_server import Handler, LocalServer, json_response
+from .local_server import Handler, LocalServer, ServedPlatform, json_response
 from .platform import LIS, redirect_location, role_uris
 
 _PEER_ERRORS = (
@@ -144,7 +143,7 @@ class _PeerLogin:
     claims: dict[str, Any] = field(default_factory=dict)
 
 
-class ThirdPartyPlatform:
+class ThirdPartyPlatform(ServedPlatform):
     """Same launch shape as :class:`StrictPlatform` (``launch``, ``start_login``, ``authorize``,
     ``finish``), with everything LTI produced by ``lti1p3platform``."""
 
@@ -176,50 +175,8 @@ class ThirdPartyPlatform:
     # -- server and the package's configuration ------------------------------------------------------
 
     @property
-    def server(self) -> LocalServer:
-        with self._lock:
-            if self._server is None:
-                self._server = LocalServer(self._routes())
-            return self._server
-
-    def start(self) -> ThirdPartyPlatform:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.stop()
-
-    def __enter__(self) -> ThirdPartyPlatform:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    @property
     def issuer(self) -> str:
         return self.base_url
-
-    @property
-    def jwks_url(self) -> str:
-        return self.base_url + "/jwks"
-
-    @property
-    def auth_login_url(self) -> str:
-        # The package has no authorization endpoint of its own; the URL only names this platform to the tool.
-        return self.base_url + "/auth"
-
-    @property
-    def auth_token_url(self) -> str:
-        return self.base_url + "/token"
 
     @property
     def conf(self) -> PeerPlatformConf:

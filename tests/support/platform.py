@@ -13,9 +13,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,7 +21,7 @@ from lti import claims as lti_claims
 
 from .browser import Browser, ResponseLike
 from .keys import SigningKey
-from .local_server import LocalServer
+from .local_server import Handler, LocalServer, ServedPlatform
 from .platform_claims import DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK, DEFAULT_USER, LIS, role_uris
 from .platform_registration import RegisteredClient, RegistrationSide
 from .token_cases import MISSING, TOKEN_CASES_ACCEPTED, TOKEN_CASES_REJECTED, IdTokenSide
@@ -49,7 +47,7 @@ class LoginContext:
 
 
 
-class StrictPlatform(IdTokenSide, RegistrationSide):
+class StrictPlatform(ServedPlatform, IdTokenSide, RegistrationSide):
     """A strict LTI 1.3 platform for tests. Start its HTTP server with ``start()`` / ``with platform:`` /
     ``with platform.serve():`` and always stop it (the ``strict_platform`` fixture does)."""
 
@@ -104,60 +102,14 @@ class StrictPlatform(IdTokenSide, RegistrationSide):
 
     # -- server -------------------------------------------------------------------------------------
 
-    @property
-    def server(self) -> LocalServer:
-        with self._lock:
-            if self._server is None:
-                from .platform_http import strict_platform_routes
+    def _routes(self) -> Mapping[tuple[str, str], Handler]:
+        from .platform_http import strict_platform_routes
 
-                self._server = LocalServer(strict_platform_routes(self))
-            return self._server
-
-    def start(self) -> StrictPlatform:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.stop()
-
-    @contextmanager
-    def serve(self) -> Any:
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()
-
-    def __enter__(self) -> StrictPlatform:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
+        return strict_platform_routes(self)
 
     @property
     def issuer(self) -> str:
         return self._issuer if self._issuer is not None else self.base_url
-
-    @property
-    def auth_login_url(self) -> str:
-        return self.base_url + "/auth"
-
-    @property
-    def auth_token_url(self) -> str:
-        return self.base_url + "/token"
-
-    @property
-    def jwks_url(self) -> str:
-        return self.base_url + "/jwks"
 
     @property
     def openid_configuration_url(self) -> str:

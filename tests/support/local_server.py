@@ -112,6 +112,8 @@ class ServedPlatform:
 
     _lock: threading.RLock
     _server: LocalServer | None
+    last_redirect_uri: str | None
+    tool_launch_url: str
 
     def _routes(self) -> Mapping[tuple[str, str], Handler]:
         raise NotImplementedError
@@ -164,3 +166,7 @@ class ServedPlatform:
     @property
     def jwks_url(self) -> str:
         return self.base_url + "/jwks"
+
+    def finish(self, browser: Any, form: Mapping[str, str], *, url: str | None = None) -> Any:
+        """POST the id_token form to the tool (the redirect_uri of the last auth request by default)."""
+        return browser.post(url or self.last_redirect_uri or self.tool_launch_url, dict(form))

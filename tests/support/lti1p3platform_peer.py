@@ -300,9 +300,6 @@ class ThirdPartyPlatform(ServedPlatform):
         self.last_redirect_uri = action
         return fields
 
-    def finish(self, browser: Browser, form: Mapping[str, str], *, url: str | None = None) -> ResponseLike:
-        return browser.post(url or self.last_redirect_uri or self.tool_launch_url, dict(form))
-
     def launch(
         self,
         browser: Browser,

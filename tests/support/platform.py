@@ -273,11 +273,6 @@ class StrictPlatform(ServedPlatform, IdTokenSide, RegistrationSide):
             response = browser.get(self.tool_login_url, params)
         return redirect_location(response, "login initiation")
 
-    def finish(self, browser: Browser, form: Mapping[str, str], *, url: str | None = None) -> ResponseLike:
-        """POST the id_token form to the tool (the redirect_uri of the last auth request by default)."""
-        target = url or self.last_redirect_uri or self.tool_launch_url
-        return browser.post(target, dict(form))
-
     def launch(
         self,
         browser: Browser,

@@ -99,27 +99,40 @@ def dialect_insert(session: Session, model: type[Base]) -> Any:
     On the model's table, not the mapped class: a Core statement skips the ORM's bulk-persistence
     machinery, which costs more than the insert itself on hot paths (launches, outbox).
     """
-    dialect = session.get_bind().dialect.name
+    return insert_for(session.get_bind().dialect.name, model)
+
+
+def insert_for(dialect: str, model: type[Base]) -> Any:
+    """:func:`dialect_insert` for a dialect name (what :class:`plugin.db_driver.DriverStatement` builders get)."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table_of(model))
 
 
-_upserts: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+_upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
-def upsert_returning_id(session: Session, model: type[Base], keys: dict[str, Any], values: dict[str, Any]) -> int:
-    """Insert a row or update the one with these unique ``keys``; one statement, returns its id.
+def upsert_returning(session: Session, model: type[Base], keys: dict[str, Any], values: dict[str, Any],
+                     *, on_insert: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Insert a row or update the one with these unique ``keys``; one statement, returns the row.
 
+    ``values`` are written either way, ``on_insert`` only into a new row (its creation time, say).
     Concurrent first launches of the same user or course cannot collide: the database settles it.
-    The statement is built once per shape and reused with bound parameters (launches are hot).
+    The statement is built once per shape and run on the driver (launches are hot: plugin.db_driver).
     """
-    dialect = session.get_bind().dialect.name
-    shape = (dialect, model.__tablename__, tuple(keys), tuple(values))
+    from plugin.db_driver import DriverStatement
+
+    on_insert = on_insert or {}
+    shape = (model.__tablename__, tuple(keys), tuple(values), tuple(on_insert))
     statement = _upserts.get(shape)
     if statement is None:
         table = table_of(model)
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-        insert = insert.values({name: sa.bindparam(name, type_=table.c[name].type) for name in (*keys, *values)})
-        updates = {name: insert.excluded[name] for name in values} or {name: insert.excluded[name] for name in keys}
-        statement = insert.on_conflict_do_update(index_elements=list(keys), set_=updates)
-        statement = _upserts[shape] = statement.returning(table.c.id)
-    return int(session.connection().execute(statement, {**keys, **values}).scalar_one())
+
+        def build(dialect: str) -> Any:
+            insert = insert_for(dialect, model).values(
+                {name: sa.bindparam(name, type_=table.c[name].type) for name in (*keys, *values, *on_insert)})
+            updates = ({name: insert.excluded[name] for name in values}
+                       or {name: insert.excluded[name] for name in keys})
+            return insert.on_conflict_do_update(index_elements=list(keys), set_=updates).returning(*table.c)
+
+        statement = _upserts.setdefault(shape, DriverStatement(build))
+    row = statement.first(session, {**keys, **values, **on_insert})
+    return dict(zip(table_of(model).c.keys(), row, strict=True))

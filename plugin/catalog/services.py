@@ -15,7 +15,8 @@ from plugin.catalog.models import Asset, Course, CourseVersion, Module, Nugget, 
 from plugin.catalog.package import MANIFEST, PackageFiles, Problem, read_package, write_zip
 from plugin.catalog.render import render_inline, render_text
 from plugin.catalog.validate import ParsedCourse, parse_package
-from plugin.db import utcnow
+from plugin.db import table_of, utcnow
+from plugin.db_driver import DriverStatement
 
 DEMO_COURSE = Path(__file__).parent / "demo_course"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -125,14 +126,27 @@ class CatalogEntry:
     minutes: int
 
 
+def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
+    course, version = table_of(Course), table_of(CourseVersion)
+    size = sa.select(sa.func.count()).select_from(course).where(course.c.latest_version_id.is_not(None))
+    page = (sa.select(course.c.slug, course.c.title, version.c.summary, version.c.minutes)
+            .join(version, version.c.id == course.c.latest_version_id)
+            .order_by(course.c.title, course.c.id)
+            .offset(sa.bindparam("skip", type_=sa.Integer())).limit(sa.bindparam("size", type_=sa.Integer())))
+    return DriverStatement(lambda _: size), DriverStatement(lambda _: page)
+
+
+# The catalog is a launch's usual first page: run on the driver (plugin.db_driver explains why).
+_CATALOG_SIZE, _CATALOG_PAGE = _catalog_statements()
+
+
 def catalog_page(session: Session, page: int = 1, per_page: int = 25) -> tuple[list[CatalogEntry], int]:
     """One page of the learners' catalog (only the columns it shows) and the number of pages."""
-    total = session.scalar(sa.select(sa.func.count()).select_from(Course)
-                           .where(Course.latest_version_id.is_not(None))) or 0
-    rows = session.execute(
-        sa.select(Course.slug, Course.title, CourseVersion.summary, CourseVersion.minutes)
-        .join(CourseVersion, CourseVersion.id == Course.latest_version_id)
-        .order_by(Course.title, Course.id).offset((max(page, 1) - 1) * per_page).limit(per_page))
+    size = _CATALOG_SIZE.first(session, {})
+    total = int(size[0]) if size else 0
+    if not total:
+        return [], 1
+    rows = _CATALOG_PAGE.rows(session, {"skip": (max(page, 1) - 1) * per_page, "size": per_page})
     return [CatalogEntry(*row) for row in rows], max(1, -(-total // per_page))
 
 

@@ -10,8 +10,22 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plugin.db import dialect_insert, table_of, utcnow
+from plugin.db import UTCDateTime, insert_for, table_of, utcnow
+from plugin.db_driver import DriverStatement
 from plugin.launch.models import LaunchState, PlatformKeySet, UsedNonce
+
+# Every login and launch runs these: built once, run on the driver (plugin.db_driver explains why).
+_SAVE_STATE = DriverStatement(lambda _: sa.insert(table_of(LaunchState)).values(
+    state=sa.bindparam("state"), data=sa.bindparam("data"), expires_at=sa.bindparam("expires_at")))
+_TAKE_STATE = DriverStatement(lambda _: sa.delete(table_of(LaunchState)).where(
+    table_of(LaunchState).c.state == sa.bindparam("state"),
+    table_of(LaunchState).c.expires_at > sa.bindparam("now", type_=UTCDateTime()),
+).returning(table_of(LaunchState).c.data))
+# INSERT … ON CONFLICT DO NOTHING RETURNING: the database decides, atomically, whether the nonce was
+# seen before (rowcount is not reliable for this on every driver; RETURNING is).
+_USE_NONCE = DriverStatement(lambda dialect: insert_for(dialect, UsedNonce).values(
+    issuer=sa.bindparam("issuer"), nonce=sa.bindparam("nonce"), expires_at=sa.bindparam("expires_at"),
+).on_conflict_do_nothing(index_elements=["issuer", "nonce"]).returning(table_of(UsedNonce).c.nonce))
 
 
 class DatabaseLaunchStates:
@@ -21,26 +35,17 @@ class DatabaseLaunchStates:
         self._session = session
 
     def save_state(self, state: str, data: dict[str, Any], ttl_seconds: int) -> None:
-        self._session.connection().execute(sa.insert(table_of(LaunchState)).values(
-            state=state, data=data, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds)))
+        _SAVE_STATE.rows(self._session, {
+            "state": state, "data": data, "expires_at": utcnow() + dt.timedelta(seconds=ttl_seconds)})
 
     def take_state(self, state: str) -> dict[str, Any] | None:
         # One DELETE … RETURNING: two concurrent launches with the same state cannot both get it.
-        table = table_of(LaunchState)
-        row = self._session.connection().execute(
-            sa.delete(table).where(table.c.state == state, table.c.expires_at > utcnow()).returning(table.c.data)
-        ).first()
+        row = _TAKE_STATE.first(self._session, {"state": state, "now": utcnow()})
         return dict(row[0]) if row else None
 
     def use_nonce(self, issuer: str, nonce: str, ttl_seconds: int) -> bool:
-        # INSERT … ON CONFLICT DO NOTHING RETURNING: the database decides, atomically, whether the nonce
-        # was seen before (rowcount is not reliable for this on every driver; RETURNING is).
-        inserted = self._session.connection().execute(
-            dialect_insert(self._session, UsedNonce)
-            .values(issuer=issuer, nonce=nonce, expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
-            .on_conflict_do_nothing(index_elements=["issuer", "nonce"])
-            .returning(table_of(UsedNonce).c.nonce)).first()
-        return inserted is not None
+        return _USE_NONCE.first(self._session, {
+            "issuer": issuer, "nonce": nonce, "expires_at": utcnow() + dt.timedelta(seconds=ttl_seconds)}) is not None
 
 
 def purge_expired(session: Session) -> int:

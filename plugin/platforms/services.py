@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lti.storage import DeploymentPolicy, PlatformRegistration
 from plugin.db import table_of
+from plugin.db_driver import DriverStatement
 from plugin.platforms.models import Deployment, Platform
 
 
@@ -105,6 +107,24 @@ _REGISTRATION_COLUMNS = ("id", "issuer", "client_id", "auth_login_url", "auth_to
                          "algorithm", "deployment_policy", "token_audience", "enabled")
 
 
+def _registrations_query(*, by_client_id: bool) -> sa.Select[Any]:
+    # Columns, not entities: every login and launch asks, and a registration is read-only here.
+    # Run on the driver (plugin.db_driver explains why); LIMIT 2 tells "one" from "several".
+    table = table_of(Platform)
+    query = sa.select(*(table.c[name] for name in _REGISTRATION_COLUMNS)).where(
+        table.c.issuer == sa.bindparam("issuer"), table.c.enabled.is_(True))
+    if by_client_id:
+        query = query.where(table.c.client_id == sa.bindparam("client_id"))
+    return query.limit(2)
+
+
+_BY_ISSUER_AND_CLIENT = DriverStatement(lambda _: _registrations_query(by_client_id=True))
+_BY_ISSUER = DriverStatement(lambda _: _registrations_query(by_client_id=False))
+_DEPLOYMENT_KNOWN = DriverStatement(lambda _: sa.select(table_of(Deployment).c.id).where(
+    table_of(Deployment).c.platform_id == sa.bindparam("platform_id"),
+    table_of(Deployment).c.deployment_id == sa.bindparam("deployment_id")).limit(1))
+
+
 class DatabaseRegistrations:
     """:class:`lti.storage.RegistrationLookup` over the database."""
 
@@ -112,28 +132,22 @@ class DatabaseRegistrations:
         self._session = session
 
     def find_registration(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
-        # Columns, not entities: every login and launch asks, and a registration is read-only here.
-        table = table_of(Platform)
-        query = sa.select(*(table.c[name] for name in _REGISTRATION_COLUMNS)).where(
-            table.c.issuer == issuer, table.c.enabled.is_(True))
-        if client_id is not None:
-            query = query.where(table.c.client_id == client_id)
-        found = self._session.connection().execute(query.limit(2)).all()
+        if client_id is None:
+            found = _BY_ISSUER.rows(self._session, {"issuer": issuer})
+        else:
+            found = _BY_ISSUER_AND_CLIENT.rows(self._session, {"issuer": issuer, "client_id": client_id})
         if len(found) != 1:
             return None
-        row = found[0]
+        row = dict(zip(_REGISTRATION_COLUMNS, found[0], strict=True))
         return PlatformRegistration(
-            id=row.id, issuer=row.issuer, client_id=row.client_id, auth_login_url=row.auth_login_url,
-            auth_token_url=row.auth_token_url, key_set_url=row.key_set_url, algorithm=row.algorithm,
-            deployment_policy=DeploymentPolicy(row.deployment_policy), audience=row.token_audience,
-            enabled=row.enabled)
+            id=row["id"], issuer=row["issuer"], client_id=row["client_id"], auth_login_url=row["auth_login_url"],
+            auth_token_url=row["auth_token_url"], key_set_url=row["key_set_url"], algorithm=row["algorithm"],
+            deployment_policy=DeploymentPolicy(row["deployment_policy"]), audience=row["token_audience"],
+            enabled=row["enabled"])
 
     def deployment_known(self, registration: PlatformRegistration, deployment_id: str) -> bool:
-        table = table_of(Deployment)
-        return self._session.connection().execute(
-            sa.select(table.c.id).where(table.c.platform_id == registration.id,
-                                        table.c.deployment_id == deployment_id).limit(1)
-        ).first() is not None
+        return _DEPLOYMENT_KNOWN.first(self._session, {
+            "platform_id": registration.id, "deployment_id": deployment_id}) is not None
 
     def record_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
         platform = self._session.get(Platform, registration.id)

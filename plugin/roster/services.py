@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti.nrps import Member
 from plugin.catalog.models import Course
-from plugin.db import utcnow
+from plugin.db import UTCDateTime, insert_for, table_of, utcnow
+from plugin.db_driver import DriverStatement
 from plugin.deep_linking.targets import target_of
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
 from plugin.outbox.services import enqueue
@@ -29,6 +30,25 @@ LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
 
 
+def _ask_statement(dialect: str) -> Any:
+    """Ask for a context's roster unless it was asked for after ``cutoff``: one atomic upsert.
+
+    The row is inserted, or its ``requested_at`` moved forward only when older than the cutoff; a row
+    comes back exactly when this caller is the one who asked, so concurrent launches in one course
+    queue a single fetch.
+    """
+    table = table_of(RosterSync)
+    insert = insert_for(dialect, RosterSync).values(
+        {name: sa.bindparam(name) for name in ("context_pk", "platform_id", "requested_at", "members")})
+    return insert.on_conflict_do_update(
+        index_elements=["context_pk"], set_={"requested_at": insert.excluded.requested_at},
+        where=table.c.requested_at <= sa.bindparam("cutoff", type_=UTCDateTime()),
+    ).returning(table.c.context_pk)
+
+
+_ASK = DriverStatement(_ask_statement)  # every launch in a course with NRPS runs it
+
+
 def request_sync(session: Session, launch: LaunchSession, *, force: bool = False,
                  now: dt.datetime | None = None) -> bool:
     """Queue a roster fetch for the launch's context, unless one was asked for in the last N minutes.
@@ -39,18 +59,11 @@ def request_sync(session: Session, launch: LaunchSession, *, force: bool = False
     if launch.context_pk is None or not isinstance(claim, dict) or not claim.get("context_memberships_url"):
         return False
     now = now or utcnow()
-    state = session.get(RosterSync, launch.context_pk)
-    if state is None:
-        try:
-            with session.begin_nested():
-                state = RosterSync(context_pk=launch.context_pk, platform_id=launch.platform_id, requested_at=now)
-                session.add(state)
-        except IntegrityError:  # a concurrent launch in the same course asked first
-            return False
-    elif not force and now - state.requested_at < dt.timedelta(minutes=REFRESH_MINUTES):
+    cutoff = now if force else now - dt.timedelta(minutes=REFRESH_MINUTES)
+    asked = _ASK.first(session, {"context_pk": launch.context_pk, "platform_id": launch.platform_id,
+                                 "requested_at": now, "members": 0, "cutoff": cutoff})
+    if asked is None:
         return False
-    else:
-        state.requested_at = now
     enqueue(session, kind=KIND, destination=str(claim["context_memberships_url"]),
             key=f"nrps:{launch.context_pk}:{now.isoformat()}",
             payload={"platform_id": launch.platform_id, "context_pk": launch.context_pk, "claim": claim},

@@ -25,6 +25,12 @@ def current_launch() -> LaunchSession | None:
     return launch
 
 
+def enter_launch(launch: LaunchSession, token: str) -> None:
+    """Make the rest of this request act for ``launch``, which this request opened and ``token`` names."""
+    g.launch_token = token
+    g.launch = launch
+
+
 def require_launch(view: F) -> F:
     """Views behind it can rely on :func:`current_launch` being a live session."""
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from lti import LaunchMessage
-from plugin.db import dialect_insert, upsert_returning_id, utcnow
+from plugin.db import table_of, upsert_returning, utcnow
+from plugin.db_driver import DriverStatement
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
 from plugin.platforms.models import Platform
 
@@ -46,6 +47,11 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+# Run on the driver (plugin.db_driver explains why): every launch opens one.
+_OPEN_SESSION = DriverStatement(lambda _: sa.insert(table_of(LaunchSession)).values(
+    {column.name: sa.bindparam(column.name, type_=column.type) for column in table_of(LaunchSession).c}))
+
+
 def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.timedelta) -> LaunchSession:
     """Record who launched from where, and open a session for them.
 
@@ -54,43 +60,44 @@ def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.t
     """
     platform_id = _platform_id(session, message)
     now = utcnow()
-    user_pk = context_pk = link_pk = None
+    user = context = link = None
     if message.subject is not None:
-        user_pk = upsert_returning_id(session, User, {"platform_id": platform_id, "subject": message.subject},
-                                      _without_none({"name": message.name, "email": message.email,
-                                                     "locale": message.locale, "last_launch_at": now}))
+        user = User(**upsert_returning(
+            session, User, {"platform_id": platform_id, "subject": message.subject},
+            _without_none({"name": message.name, "email": message.email, "locale": message.locale,
+                           "last_launch_at": now}), on_insert={"created_at": now}))
     if message.context is not None:
-        context_pk = upsert_returning_id(
+        context = LmsContext(**upsert_returning(
             session, LmsContext, {"platform_id": platform_id, "context_id": message.context.id},
             _without_none({"deployment_id": message.deployment_id, "label": message.context.label,
-                           "title": message.context.title}))
+                           "title": message.context.title})))
     if message.resource_link is not None:
-        link_pk = upsert_returning_id(
+        link = ResourceLink(**upsert_returning(
             session, ResourceLink, {"platform_id": platform_id, "resource_link_id": message.resource_link.id},
-            _without_none({"context_pk": context_pk, "title": message.resource_link.title,
-                           "custom": dict(message.custom)}))
+            _without_none({"context_pk": context.id if context else None, "title": message.resource_link.title,
+                           "custom": dict(message.custom)})))
     values = dict(id=secrets.token_urlsafe(24), platform_id=platform_id, deployment_id=message.deployment_id,
-                  user_pk=user_pk, context_pk=context_pk, resource_link_pk=link_pk, role=message.role.value,
+                  user_pk=user.id if user else None, context_pk=context.id if context else None,
+                  resource_link_pk=link.id if link else None, role=message.role.value,
                   message_type=message.message_type, services=_services(message), created_at=now,
                   expires_at=now + lifetime)
-    session.connection().execute(dialect_insert(session, LaunchSession).values(**values))
-    # A detached picture of what was written, enough to choose the first page without reading it back.
+    _OPEN_SESSION.rows(session, values)
+    # A picture of what was written (the rows as the database returned them), enough to show the first
+    # page without reading it all back. It is never added to a session; ``platform`` is not loaded.
     opened = LaunchSession(**values)
-    if message.resource_link is not None:
-        opened.resource_link = ResourceLink(id=link_pk, platform_id=platform_id, context_pk=context_pk,
-                                            resource_link_id=message.resource_link.id,
-                                            title=message.resource_link.title, custom=dict(message.custom))
+    opened.user, opened.context, opened.resource_link = user, context, link
     return opened
+
+
+# Built once: every page inside a launch runs it, and building a statement costs more than running it.
+_LOAD_SESSION = (sa.select(LaunchSession).where(LaunchSession.id == sa.bindparam("session_id"))
+                 .options(joinedload(LaunchSession.platform), joinedload(LaunchSession.user),
+                          joinedload(LaunchSession.context), joinedload(LaunchSession.resource_link)))
 
 
 def load_launch_session(session: Session, session_id: str) -> LaunchSession | None:
     """The live session with its platform, person, course and link, in one query."""
-    launch = session.scalar(
-        sa.select(LaunchSession)
-        .where(LaunchSession.id == session_id)
-        .options(joinedload(LaunchSession.platform), joinedload(LaunchSession.user),
-                 joinedload(LaunchSession.context), joinedload(LaunchSession.resource_link))
-    )
+    launch = session.scalar(_LOAD_SESSION, {"session_id": session_id})
     if launch is None or launch.expires_at <= utcnow():
         return None
     return launch

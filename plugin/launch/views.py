@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti.claims import DEEP_LINKING_REQUEST
@@ -17,7 +17,7 @@ from lti.errors import LaunchError
 from lti.launch import validate_launch
 from lti.oidc import begin_login
 from plugin.deep_linking.targets import launch_target
-from plugin.launch.access import current_launch, require_launch
+from plugin.launch.access import current_launch, enter_launch, require_launch
 from plugin.launch.keysets import platform_keys
 from plugin.launch.models import LaunchSession, LaunchState
 from plugin.launch.services import open_launch_session
@@ -160,18 +160,32 @@ def launch() -> BaseResponse:
     session.commit()
     event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
           message_type=message.message_type, anonymous=message.is_anonymous)
+    g.launch_accepted = True  # for the launch counter (plugin.metrics), whatever the first page answers
     token = issue_token(launch_session.id)
     carry: dict[str, Any] = {FIELD: token}
     if message.message_type == DEEP_LINKING_REQUEST:
         # LTI DL 2.0 §4.4: a deep linking request opens the content picker, not the learner's first page.
-        destination = url_for("deep_linking.picker", **carry)
+        response: BaseResponse = redirect(url_for("deep_linking.picker", **carry), code=303)
     else:
-        # Straight to the first page the link names: no extra hop through /learn.
+        # The first page is the answer to this POST: no extra round trip, which a phone in an LMS
+        # iframe feels. Its own URL goes in Content-Location (RFC 9110 §8.7) and, through
+        # address_bar_url(), into the browser's history, so a reload asks for the page, not the launch.
         destination = first_page(launch_session, carry)
-    response = redirect(destination, code=303)
+        enter_launch(launch_session, token)
+        response = serve_in_place(destination)
+        response.headers["Content-Location"] = destination
     set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
+
+
+def serve_in_place(location: str) -> BaseResponse:
+    """The GET page at ``location`` (a URL of this app), rendered as this request's response."""
+    path = urlsplit(location).path.removeprefix(request.script_root)
+    endpoint, args = current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+    g.page_endpoint = endpoint
+    g.address_bar_url = location
+    return current_app.make_response(current_app.ensure_sync(current_app.view_functions[endpoint])(**args))
 
 
 COURSE_PARAMETER = "skillbite_course"

@@ -42,13 +42,27 @@ def start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
 
+# The labelled children, kept: looking one up in prometheus_client takes a lock and builds keys, on
+# every request. Endpoints, methods and statuses are few (unmatched URLs share "unmatched").
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # a client names the method
+_requests: dict[tuple[str, str, int], Any] = {}
+_latencies: dict[tuple[str, str], Any] = {}
+
+
 @bp.after_app_request
 def count_request(response: Response) -> Response:
     started = g.pop("metrics_started", None)
     endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
-    HTTP_REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
+    labels = (endpoint, request.method if request.method in _METHODS else "other")
+    counted = _requests.get((*labels, response.status_code))
+    if counted is None:
+        counted = _requests[(*labels, response.status_code)] = HTTP_REQUESTS.labels(*labels, str(response.status_code))
+    counted.inc()
     if started is not None:
-        HTTP_LATENCY.labels(endpoint=endpoint, method=request.method).observe(time.perf_counter() - started)
+        timed = _latencies.get(labels)
+        if timed is None:
+            timed = _latencies[labels] = HTTP_LATENCY.labels(*labels)
+        timed.observe(time.perf_counter() - started)
     if request.path == LAUNCH_PATH and request.method == "POST":
         result, error = launch_result(response)
         LAUNCHES.labels(result=result, error=error).inc()
@@ -58,16 +72,17 @@ def count_request(response: Response) -> Response:
 def launch_result(response: Response) -> tuple[str, str]:
     """(result, error code) of one /lti/launch response.
 
-    A redirect is an accepted launch (LTI Core §5: the tool takes the learner on to its page); 4xx/5xx a
-    rejected one; any other answer is an intermediate page (asking the platform's storage for the state)
-    after which the browser posts the launch again: ``continued``, so it is not counted twice.
+    The view marks an accepted launch (``g.launch_accepted``): it answers with the first page, or
+    redirects to the deep-linking picker. 4xx/5xx otherwise is a rejected one; any other answer is an
+    intermediate page (asking the platform's storage for the state) after which the browser posts the
+    launch again: ``continued``, so it is not counted twice.
     The code comes from ``g.launch_error_code`` (set for every LaunchError, below, and by views that
     refuse without raising), else from a JSON error body, else from the status.
     """
     status = response.status_code
-    if 300 <= status < 400:
+    if g.get("launch_accepted"):
         return "accepted", ""
-    if status < 300:
+    if status < 400:
         return "continued", ""
     code = g.get("launch_error_code")
     if not code and response.is_json:

@@ -30,6 +30,7 @@ from plugin.progress.pathway import DONE, LOCKED, NuggetState, next_nugget, path
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
 from plugin.web.headers import CSP, script_nonce
+from plugin.web.urls import fixed_url, with_query
 
 bp = Blueprint("player", __name__, template_folder="templates")
 
@@ -37,10 +38,9 @@ bp = Blueprint("player", __name__, template_folder="templates")
 @bp.app_template_global()
 def lurl(endpoint: str, **values: Any) -> str:
     """url_for that carries the launch token, so the next page still knows who is learning."""
-    token = launch_token()
-    if token:
-        values[FIELD] = token
-    return url_for(endpoint, **values)
+    url = url_for(endpoint, **values) if values else fixed_url(endpoint)
+    token = launch_token()  # URL-safe base64 and ".": nothing to quote (plugin.launch.tokens)
+    return with_query(url, FIELD, token) if token else url
 
 
 @bp.app_template_filter()

@@ -24,5 +24,4 @@ def db() -> Session:
 def close_db(_exc: BaseException | None = None) -> None:
     session = g.pop("db", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        session.close()  # rolls back whatever was not committed

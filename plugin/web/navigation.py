@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from plugin.launch.access import current_launch
 from plugin.launch.tokens import token_from_request
@@ -43,8 +43,16 @@ def launch_nav() -> list[NavItem]:
         items = items + STAFF_ITEMS
     if launch.role == "admin":  # an LMS administrator: the console of their own platform
         items = items + (("Admin console", "admin.dashboard"),)
-    return [NavItem(label, endpoint, request.endpoint == endpoint) for label, endpoint in items]
+    page = g.get("page_endpoint", request.endpoint)  # a launch answers with its first page's view
+    return [NavItem(label, endpoint, page == endpoint) for label, endpoint in items]
+
+
+def address_bar_url() -> str | None:
+    """The URL of a page that answers a POST (a launch's first page), for the browser's history."""
+    url: str | None = g.get("address_bar_url")
+    return url
 
 
 def install(app: Flask) -> None:
     app.jinja_env.globals["launch_nav"] = launch_nav
+    app.jinja_env.globals["address_bar_url"] = address_bar_url

@@ -2,10 +2,10 @@
 
 The driver plays the learner's browser (a ``requests.Session``, loopback only, bounded timeouts) and lets
 a :class:`~tests.support.platform.StrictPlatform` play the LMS: login initiation at the tool, the tool's
-redirect to the platform's authentication endpoint (checked strictly), the id_token form posted back.
-From the first page on it goes where the tool sends it (``/learn/c/<slug>/resume``), answers each quiz
-with the correct answers computed from the course's own item specs, marks the other nuggets done, and
-checks that the tool says each nugget is complete.
+redirect to the platform's authentication endpoint (checked strictly), the id_token form posted back and
+answered with the first page. From there it goes where the tool sends it (``/learn/c/<slug>/resume``),
+answers each quiz with the correct answers computed from the course's own item specs, marks the other
+nuggets done, and checks that the tool says each nugget is complete.
 
 ``public_base`` is the tool's SKILLBITE_BASE_URL, the address the LMS knows; ``backend`` is the web server
 this learner's requests really go to. With several servers behind one public URL the driver does what a
@@ -30,6 +30,7 @@ from plugin.catalog.package import split_front_matter
 from plugin.catalog.services import DEMO_COURSE
 from plugin.launch.tokens import FIELD as LAUNCH_TOKEN
 from tests.support.browser import RequestsBrowser, require_loopback
+from tests.support.first_page import assert_first_page, launch_token
 from tests.support.platform import StrictPlatform, redirect_location
 
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -174,23 +175,17 @@ def launch_claims(slug: str, ags: Mapping[str, Any] | None = None, nrps: Mapping
 
 
 def launch(browser: LearnerBrowser, platform: StrictPlatform, sub: str, claims: Mapping[str, Any]) -> str:
-    """LTI Core 1.3 §4.1 and §5: login initiation -> authentication request -> id_token form_post -> the
-    first page. Returns that page's URL (it carries the launch token)."""
+    """LTI Core 1.3 §4.1 and §5: login initiation -> authentication request -> id_token form_post, answered
+    with the first page. Returns that page's URL (its Content-Location, which carries the launch token)."""
     auth_url = platform.start_login(browser, claims=claims, login_overrides={"login_hint": sub})
     form = platform.authorize(auth_url)
     # The form goes to the redirect_uri the tool asked for (the platform checked it is registered).
     redirect_uri = dict(parse_qsl(urlsplit(auth_url).query))["redirect_uri"]
     response = platform.finish(browser, form, url=redirect_uri)
-    first = _next_url(_expect(response, 303, "launch"), "launch")
-    _expect(browser.get(first), 200, "first page")
-    return first
-
-
-def _token_of(url: str) -> str:
-    token = dict(parse_qsl(urlsplit(url).query)).get(LAUNCH_TOKEN)
-    if not token:
-        raise JourneyFailed(f"the first page {url!r} carries no launch token")
-    return token
+    try:
+        return urljoin(response.url, assert_first_page(response))
+    except AssertionError as problem:
+        raise JourneyFailed(str(problem)) from problem
 
 
 def learn(browser: LearnerBrowser, plan: CoursePlan, token: str, result: JourneyResult,
@@ -235,7 +230,7 @@ def run_journey(platform: StrictPlatform, public_base: str, backend: str, sub: s
     try:
         first = launch(browser, platform, sub, claims)
         result.launch_seconds = time.monotonic() - started
-        learn(browser, plan, _token_of(first), result, max_nuggets)
+        learn(browser, plan, launch_token(first), result, max_nuggets)
     finally:
         result.requests = browser.requests
         result.seconds = time.monotonic() - started

@@ -60,6 +60,21 @@ def test_launch_in_an_iframe_of_another_site_reaches_the_first_page(page, lms, t
     assert count(tool.app.extensions["skillbite"], LaunchSession) == 1
 
 
+def test_reloading_the_first_page_gets_it_again_instead_of_posting_the_launch(page, lms, tool):
+    page.goto(lms.base_url + "/course?role=Learner")
+    frame = tool_frame(page, tool.url)  # /learn… in the address bar: the page's history.replaceState ran
+    heading = frame.locator("h1").inner_text()
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    with page.expect_response(lambda response: response.url == frame.url) as reloaded:
+        frame.evaluate("() => location.reload()")
+    assert reloaded.value.status == 200 and reloaded.value.request.method == "GET"
+    frame = tool_frame(page, tool.url)
+    assert frame.locator("h1").inner_text() == heading
+    assert not [url for method, url in requests if method == "POST"]
+    assert count(tool.app.extensions["skillbite"], LaunchSession) == 1
+
+
 def test_launch_with_the_tools_cookies_refused_succeeds_through_platform_storage(page, lms, tool):
     refuse_tool_cookies(page, tool)
     page.goto(lms.base_url + "/course?role=Learner&storage=1")

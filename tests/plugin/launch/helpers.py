@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from html import unescape
 from typing import Any
 
 import sqlalchemy as sa
 
 from lti.storage import DeploymentPolicy
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
+from plugin.launch.views import STATE_COOKIE_PREFIX, STORAGE_FIELD
 from plugin.platforms.services import add_platform
 
 TOOL_BASE = "http://localhost"  # the ``config`` fixture's base_url
@@ -43,12 +46,15 @@ def launch_records(runtime: Any) -> dict[str, int]:
     return {m.__name__: count(runtime, m) for m in LAUNCH_RECORDS}
 
 
-def follow(browser: Any, response: Any, base: str = TOOL_BASE, hops: int = 5) -> Any:
-    """Follow the tool's 303 after a launch, and the redirects after it, to the first page."""
-    assert response.status_code == 303, (response.status_code, response.text[:500])
-    for _ in range(hops):
-        if response.status_code not in (301, 302, 303, 307):
-            return response
-        location = response.headers["Location"]
-        response = browser.get(base + location if location.startswith("/") else location)
-    raise AssertionError(f"more than {hops} redirects after the launch")
+def launch_through_platform_storage(platform: Any, browser: Any) -> tuple[Any, Any]:
+    """A launch whose login offered LTI Platform Storage (lti-cs-oidc 0.1) and whose state cookie the
+    browser (a FlaskClientBrowser) then lost: (the tool's page asking the platform's storage for the
+    state, the tool's answer once the form comes back with the state that storage gave)."""
+    login = browser.post(platform.tool_login_url, platform.login_params(lti_storage_target="_parent"))
+    assert login.status_code == 200, (login.status_code, login.text[:500])
+    auth_url = re.search(r'data-next="([^"]+)"', login.text)
+    assert auth_url, login.text[:1500]
+    form = platform.authorize(unescape(auth_url.group(1)))
+    browser.client.delete_cookie(STATE_COOKIE_PREFIX + form["state"], domain="localhost", path="/lti/")
+    asking = platform.finish(browser, form)
+    return asking, platform.finish(browser, {**form, STORAGE_FIELD: form["state"]})

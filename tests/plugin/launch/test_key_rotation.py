@@ -9,34 +9,34 @@ import jwt
 import pytest
 
 from plugin.keys.services import active_keys, retire_key, rotate_key
+from tests.support.first_page import assert_first_page
 
 from .helpers import TOOL_BASE, register
 from .test_cli import cli
 
 
 def test_platform_key_rotation_keeps_launches_working_after_one_refetch(platform, browser):
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     assert platform.jwks_requests == 1
     new_kid = platform.rotate_key()
-    response = platform.launch(browser)
-    assert response.status_code == 303
+    assert_first_page(platform.launch(browser))
     assert jwt.get_unverified_header(platform.id_token("n" * 20))["kid"] == new_kid
     assert platform.jwks_requests == 2
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     assert platform.jwks_requests == 2  # the new key is cached now
 
 
 def test_platform_retiring_its_old_key_keeps_launches_working(platform, browser):
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     platform.rotate_key(retire_old=True)
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     assert platform.jwks_requests == 2
 
 
 def test_token_signed_with_the_retired_platform_key_is_refused_once_the_new_set_is_fetched(platform, browser):
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     platform.rotate_key(retire_old=True)
-    assert platform.launch(browser).status_code == 303  # fetches the set without the old key
+    assert_first_page(platform.launch(browser))  # fetches the set without the old key
     response = platform.launch(browser, token_options={"sign_with": "retired"})
     assert response.status_code == 400
     assert "<code>unknown_kid</code>" in response.text
@@ -56,7 +56,7 @@ def test_unknown_kid_refetch_is_rate_limited(strict_platform, tmp_path, database
         platform = strict_platform(tool_base=TOOL_BASE)
         register(runtime, platform)
         browser = FlaskClientBrowser(app.test_client(), TOOL_BASE)
-        assert platform.launch(browser).status_code == 303
+        assert_first_page(platform.launch(browser))
         for _ in range(3):
             response = platform.launch(browser, token_options=platform.token_case("unknown_kid"))
             assert response.status_code == 400 and "<code>unknown_kid</code>" in response.text
@@ -123,3 +123,10 @@ def test_cli_refuses_to_retire_the_only_key(cli_env, client):
     assert result.exit_code != 0
     assert "only active key" in result.output
     assert served_kids(client, "/lti/jwks") == {only}
+
+
+def test_cli_takes_a_kid_that_starts_with_a_dash(cli_env, client):
+    # RFC 7638 thumbprints are base64url: one kid in 64 starts with "-", which is no option.
+    result = cli(cli_env, "keys", "retire", "-Xnot-a-key")
+    assert "No such option" not in result.output
+    assert result.exit_code != 0 and "-Xnot-a-key" in result.output

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from urllib.parse import urlsplit
 
 import pytest
 
 from lti import claims
 from lti.storage import DeploymentPolicy
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
+from plugin.launch.tokens import COOKIE, read_token
 from plugin.platforms.models import Deployment
+from tests.support.browser import FlaskClientBrowser
+from tests.support.first_page import assert_first_page, first_page, launch_token
 from tests.support.platform import TOKEN_CASES_REJECTED
 
-from .helpers import TOOL_BASE, count, follow, launch_records, register, rows
+from .helpers import TOOL_BASE, count, launch_records, launch_through_platform_storage, register, rows
 
 PREVIEW_NOTICE = "nothing you do here is saved"  # the read-only preview's words (LTI Core 1.3 §5.3.6)
 
@@ -59,30 +64,51 @@ def assert_rejected(response, code: str, status: int = 400) -> None:
     assert "What to check" in response.text
 
 
+REPLACE_STATE = re.compile(r'<script nonce="([^"]+)">history\.replaceState\(null, "", ("(?:[^"\\]|\\.)*")\);</script>')
+
+
+def heading(html: str) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert match, html[:800]
+    return match.group(1).strip()
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    policy = response.headers["Content-Security-Policy"]
+    return {name: values for name, *values in (part.split() for part in policy.split(";") if part.strip())}
+
+
 def test_every_rejected_token_case_has_an_expected_code():
     assert set(TOKEN_CASES_REJECTED) == set(EXPECTED_CODE)
 
 
 # -- the good launch ---------------------------------------------------------------------------------
 
-def test_good_launch_redirects_to_the_first_page_with_a_launch_token(platform, browser):
+def test_good_launch_answers_200_with_content_location_naming_the_first_page_and_its_token(
+        platform, browser, runtime, app):
     response = platform.launch(browser)
-    assert response.status_code == 303
-    location = response.headers["Location"]
+    assert response.status_code == 200, response.text[:800]
+    location = response.headers["Content-Location"]
     # No custom parameter names a course, so the launch lands on the catalog, token in hand.
-    assert location.startswith("/learn/courses?") and "lt=" in location
+    assert urlsplit(location).path == "/learn/courses"
+    assert heading(response.text) == "Courses"
+    [session] = rows(runtime, LaunchSession)
+    token = launch_token(location)
+    with app.test_request_context():
+        assert read_token(token, max_age_seconds=60) == session.id
+    assert any(cookie.startswith(f"{COOKIE}={token};") for cookie in response.headers.getlist("Set-Cookie"))
 
 
 def test_good_launch_leads_to_a_signed_in_first_page(platform, browser):
-    page = follow(browser, platform.launch(browser))
+    page = first_page(platform.launch(browser))
     assert page.status_code == 200
-    assert page.request.path.startswith("/learn")
+    assert page.path.startswith("/learn")
     assert PREVIEW_NOTICE not in page.text
     assert "could not be completed" not in page.text
 
 
 def test_good_launch_records_user_context_link_and_session(platform, browser, runtime):
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     [user] = rows(runtime, User)
     assert (user.subject, user.name, user.email) == ("u-1001", "Ada Lovelace", "ada.lovelace@example.test")
     [context] = rows(runtime, LmsContext)
@@ -97,38 +123,38 @@ def test_good_launch_records_user_context_link_and_session(platform, browser, ru
 
 
 def test_login_initiation_by_get_launches_too(platform, browser, runtime):
-    assert platform.launch(browser, method="GET").status_code == 303
+    assert_first_page(platform.launch(browser, method="GET"))
     assert count(runtime, LaunchSession) == 1
 
 
 def test_instructor_launch_opens_an_instructor_session(platform, browser, runtime):
-    assert platform.launch(browser, role="Instructor").status_code == 303
+    assert_first_page(platform.launch(browser, role="Instructor"))
     [session] = rows(runtime, LaunchSession)
     assert session.role == "instructor"
 
 
 def test_second_deployment_of_the_same_client_launches(platform, browser, runtime):
     response = platform.launch(browser, login_overrides={"lti_deployment_id": "dep-2"})
-    assert response.status_code == 303
+    assert_first_page(response)
     [session] = rows(runtime, LaunchSession)
     assert session.deployment_id == "dep-2"
 
 
 def test_two_launches_of_one_person_reuse_their_user_row(platform, browser, runtime):
-    assert platform.launch(browser).status_code == 303
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
+    assert_first_page(platform.launch(browser))
     assert count(runtime, User) == 1
     assert count(runtime, LaunchSession) == 2
 
 
 def test_launch_with_several_audiences_and_matching_azp_is_accepted(platform, browser, runtime):
     response = platform.launch(browser, token_options=platform.token_case("multiple_aud_with_azp"))
-    assert response.status_code == 303
+    assert_first_page(response)
     assert count(runtime, LaunchSession) == 1
 
 
 def test_anonymous_launch_gets_a_read_only_preview_and_no_user(platform, browser, runtime):
-    page = follow(browser, platform.launch(browser, token_options=platform.token_case("anonymous")))
+    page = first_page(platform.launch(browser, token_options=platform.token_case("anonymous")))
     assert page.status_code == 200
     assert PREVIEW_NOTICE in page.text
     assert "Ada" not in page.text
@@ -139,7 +165,7 @@ def test_anonymous_launch_gets_a_read_only_preview_and_no_user(platform, browser
 
 def test_deep_linking_request_launch_is_accepted(platform, browser, runtime):
     response = platform.launch(browser, message_type=claims.DEEP_LINKING_REQUEST)
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].startswith("/deep-linking?lt=")
     [session] = rows(runtime, LaunchSession)
     assert session.message_type == claims.DEEP_LINKING_REQUEST
     assert session.services["deep_linking"]["deep_link_return_url"] == platform.base_url + "/deep_linking/return"
@@ -150,12 +176,51 @@ def test_unknown_deployment_is_recorded_when_the_platform_policy_says_so(strict_
     platform = strict_platform(tool_base=TOOL_BASE, deployment_ids=("dep-1",))
     platform_id = register(runtime, platform, policy=DeploymentPolicy.RECORD_FIRST_SEEN)
     response = platform.launch(browser, login_overrides={"lti_deployment_id": "canvas-install-7"})
-    assert response.status_code == 303
+    assert_first_page(response)
     recorded = {d.deployment_id: d.recorded_on_first_launch for d in rows(runtime, Deployment,
                                                                           platform_id=platform_id)}
     assert recorded == {"dep-1": False, "canvas-install-7": True}
     [session] = rows(runtime, LaunchSession)
     assert session.deployment_id == "canvas-install-7"
+
+
+# -- the first page, answered in place (RFC 9110 §8.7 Content-Location) ---------------------------------
+
+def test_first_page_puts_its_own_url_in_the_address_bar_with_a_script_the_csp_allows(platform, browser):
+    response = platform.launch(browser)
+    [(nonce, url)] = REPLACE_STATE.findall(response.text)
+    assert json.loads(url) == response.headers["Content-Location"]
+    assert f"'nonce-{nonce}'" in csp_directives(response)["script-src"]
+
+
+@pytest.mark.parametrize("cookies", ["kept", "refused"])
+def test_get_of_the_content_location_shows_the_same_page(cookies, platform, browser, app):
+    page = first_page(platform.launch(browser))
+    # A reload (the URL replaceState left in the address bar); with cookies refused the URL alone must do.
+    reloader = browser if cookies == "kept" else FlaskClientBrowser(app.test_client(), TOOL_BASE)
+    again = reloader.get(TOOL_BASE + page.url)
+    assert again.status_code == 200, again.text[:800]
+    assert heading(again.text) == heading(page.text) == "Courses"
+    assert f'href="{page.url}" aria-current="page"' in again.text  # the same signed-in navigation
+
+
+def test_reload_without_javascript_posts_the_launch_again_and_opens_no_second_session(platform, browser, runtime):
+    form = platform.authorize(platform.start_login(browser))
+    page = first_page(platform.finish(browser, form))
+    reposted = platform.finish(browser, form)  # what reloading the POST answer does without history.replaceState
+    assert 400 <= reposted.status_code < 500, (reposted.status_code, reposted.text[:800])
+    assert re.search(r"<code>(replayed|invalid_state)</code>", reposted.text), reposted.text[:800]
+    assert count(runtime, LaunchSession) == 1
+    assert browser.get(TOOL_BASE + page.url).status_code == 200  # the one session goes on
+
+
+def test_platform_storage_page_is_no_first_page_and_the_launch_it_continues_answers_with_one(
+        platform, browser, runtime):
+    asking, answered = launch_through_platform_storage(platform, browser)
+    assert asking.status_code == 200 and "Content-Location" not in asking.headers
+    assert 'data-action="get"' in asking.text and "history.replaceState" not in asking.text
+    assert first_page(answered).path == "/learn/courses"
+    assert count(runtime, LaunchSession) == 1
 
 
 # -- rejected tokens ---------------------------------------------------------------------------------
@@ -175,7 +240,7 @@ def test_deployment_differing_from_the_login_hint_is_rejected(platform, browser)
 
 
 def test_unknown_kid_is_refused_after_exactly_one_jwks_refetch(platform, browser):
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     fetched = platform.jwks_requests
     assert fetched == 1
     response = platform.launch(browser, token_options=platform.token_case("unknown_kid"))
@@ -185,7 +250,7 @@ def test_unknown_kid_is_refused_after_exactly_one_jwks_refetch(platform, browser
 
 def test_known_kid_launches_do_not_refetch_the_jwks(platform, browser):
     for _ in range(3):
-        assert platform.launch(browser).status_code == 303
+        assert_first_page(platform.launch(browser))
     assert platform.jwks_requests == 1
 
 
@@ -194,14 +259,14 @@ def test_known_kid_launches_do_not_refetch_the_jwks(platform, browser):
 def test_same_id_token_form_posted_twice_from_the_same_browser_is_refused(platform, browser, runtime):
     auth_url = platform.start_login(browser)
     form = platform.authorize(auth_url)
-    assert platform.finish(browser, form).status_code == 303
+    assert_first_page(platform.finish(browser, form))
     assert_rejected(platform.finish(browser, form), "invalid_state")
     assert count(runtime, LaunchSession) == 1
 
 
 def test_replayed_id_token_with_a_fresh_login_state_is_refused(platform, browser, runtime):
     first = platform.authorize(platform.start_login(browser))
-    assert platform.finish(browser, first).status_code == 303
+    assert_first_page(platform.finish(browser, first))
     fresh = platform.authorize(platform.start_login(browser))
     response = platform.finish(browser, {"id_token": first["id_token"], "state": fresh["state"]})
     assert_rejected(response, "nonce_mismatch")
@@ -236,8 +301,6 @@ def test_launch_whose_state_cookie_was_lost_is_refused_as_not_bound(platform, br
 
 
 def test_launch_from_another_browser_is_refused_as_not_bound(platform, browser, app):
-    from tests.support.browser import FlaskClientBrowser
-
     form = platform.authorize(platform.start_login(browser))
     stranger = FlaskClientBrowser(app.test_client(), TOOL_BASE)
     assert_rejected(platform.finish(stranger, form), "state_not_bound", status=401)
@@ -314,7 +377,7 @@ def test_rs256_token_with_header_claiming_hs256_is_refused(platform, browser):
 def test_junk_form_fields_around_a_good_launch_are_ignored(platform, browser, runtime):
     junk = {"utm_source": "lms", "id_token_hint": "x" * 50, "lt": "forged", "__proto__": "{}"}
     response = platform.launch(browser, tamper=lambda form: {**form, **junk})
-    assert response.status_code == 303
+    assert_first_page(response)
     assert count(runtime, LaunchSession) == 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
+from tests.support.first_page import assert_first_page
 
 from .helpers import TOOL_BASE, count, register, rows
 
@@ -24,7 +25,7 @@ def tenants(strict_platform, runtime):
 
 def test_launch_of_one_client_lands_only_in_its_own_records(tenants, browser, runtime):
     (a, a_id), (_, b_id) = tenants["a"], tenants["b"]
-    assert a.launch(browser).status_code == 303
+    assert_first_page(a.launch(browser))
     for model in (User, LmsContext, ResourceLink, LaunchSession):
         assert count(runtime, model, platform_id=a_id) == 1
         assert count(runtime, model, platform_id=b_id) == 0
@@ -32,8 +33,8 @@ def test_launch_of_one_client_lands_only_in_its_own_records(tenants, browser, ru
 
 def test_same_sub_course_and_link_ids_under_two_clients_are_different_records(tenants, browser, runtime):
     (a, a_id), (b, b_id) = tenants["a"], tenants["b"]
-    assert a.launch(browser).status_code == 303
-    assert b.launch(browser).status_code == 303
+    assert_first_page(a.launch(browser))
+    assert_first_page(b.launch(browser))
     users = {u.platform_id: u.id for u in rows(runtime, User, subject="u-1001")}
     assert set(users) == {a_id, b_id} and users[a_id] != users[b_id]
     assert {c.platform_id for c in rows(runtime, LmsContext, context_id="course-1")} == {a_id, b_id}
@@ -43,9 +44,9 @@ def test_same_sub_course_and_link_ids_under_two_clients_are_different_records(te
 
 def test_each_client_launches_through_each_of_its_deployments(tenants, browser, runtime):
     (a, a_id), (b, b_id) = tenants["a"], tenants["b"]
-    assert a.launch(browser, login_overrides={"lti_deployment_id": "a-dep-2"}).status_code == 303
-    assert b.launch(browser, login_overrides={"lti_deployment_id": "b-dep-2"}).status_code == 303
-    assert b.launch(browser, login_overrides={"lti_deployment_id": "dep-1"}).status_code == 303
+    assert_first_page(a.launch(browser, login_overrides={"lti_deployment_id": "a-dep-2"}))
+    assert_first_page(b.launch(browser, login_overrides={"lti_deployment_id": "b-dep-2"}))
+    assert_first_page(b.launch(browser, login_overrides={"lti_deployment_id": "dep-1"}))
     got = sorted((s.platform_id, s.deployment_id) for s in rows(runtime, LaunchSession))
     assert got == sorted([(a_id, "a-dep-2"), (b_id, "b-dep-2"), (b_id, "dep-1")])
 
@@ -86,8 +87,7 @@ def test_login_without_client_id_for_an_issuer_with_two_registrations_is_a_clear
 
 
 def test_login_without_client_id_works_when_the_issuer_has_one_registration(platform, browser, runtime):
-    response = platform.launch(browser, login_overrides={"client_id": None})
-    assert response.status_code == 303
+    assert_first_page(platform.launch(browser, login_overrides={"client_id": None}))
     assert count(runtime, LaunchSession) == 1
 
 
@@ -100,4 +100,4 @@ def test_disabled_registration_no_longer_launches(tenants, browser, runtime):
     response = browser.post(TOOL_BASE + "/lti/login", a.login_params())
     assert response.status_code == 400
     assert "<code>unknown_platform</code>" in response.text
-    assert b.launch(browser).status_code == 303
+    assert_first_page(b.launch(browser))

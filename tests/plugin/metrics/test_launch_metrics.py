@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from lti import claims
+from tests.plugin.launch.helpers import launch_through_platform_storage
+from tests.support.first_page import assert_first_page
+
 from .helpers import samples, scrape, value
 
 
@@ -11,8 +15,24 @@ def launches(client, result: str, error: str = "") -> float:  # type: ignore[no-
 
 def test_good_launch_is_counted_as_accepted(platform, browser, client):
     before = launches(client, "accepted")
-    assert platform.launch(browser).status_code == 303
+    assert_first_page(platform.launch(browser))
     assert launches(client, "accepted") - before == 1
+
+
+def test_deep_linking_launch_is_counted_as_accepted(platform, browser, client):
+    before = launches(client, "accepted")
+    response = platform.launch(browser, role="Instructor", message_type=claims.DEEP_LINKING_REQUEST)
+    assert response.status_code == 303
+    assert launches(client, "accepted") - before == 1
+
+
+def test_platform_storage_page_is_counted_as_continued_and_its_launch_once_as_accepted(platform, browser, client):
+    before = {result: launches(client, result) for result in ("accepted", "continued")}
+    asking, answered = launch_through_platform_storage(platform, browser)
+    assert asking.status_code == 200
+    assert_first_page(answered)
+    assert launches(client, "continued") - before["continued"] == 1
+    assert launches(client, "accepted") - before["accepted"] == 1
 
 
 def test_rejected_launch_is_counted_with_its_error_code(platform, browser, client):

@@ -1,6 +1,6 @@
-"""py-spy profiles of a server's gunicorn workers during an extra, unmeasured launch phase.
+"""py-spy profiles of a server's workers (gunicorn's or granian's) during an extra, unmeasured launch phase.
 
-py-spy samples the workers from outside (``--subprocesses`` on the gunicorn master) into collapsed
+py-spy samples the workers from outside (``--subprocesses`` on the server's main process) into collapsed
 stacks, and this module sums them into the functions that hold the workers: self time (the frame on top)
 and inclusive time (anywhere on the stack), each as a share of all samples. py-spy samples wall clock: a
 thread blocked in SQLite (lock wait, fsync) counts as busy, so cross-check with bench/profile_inprocess.py
@@ -81,6 +81,7 @@ _AREAS = (
     ("templates (jinja2)", ("(jinja2/",)),
     ("logging", ("(logging/", "(plugin/logs.py")),
     ("gunicorn / http parsing", ("(gunicorn/",)),
+    ("granian (python side; its Rust HTTP code is not sampled)", ("(granian/",)),
     ("werkzeug / flask", ("(werkzeug/", "(flask/")),
 )
 

@@ -1,9 +1,13 @@
-"""Starting the two servers the bench compares, each under gunicorn gthread, and measuring their CPU.
+"""Starting the servers the bench compares, and measuring their CPU.
 
 * Skillbite as in production: ``skillbite db upgrade``, ``skillbite platform add``, ``skillbite run``
-  (gunicorn gthread in-process, plugin/server.py), in a fresh instance folder.
-* The PyLTI1p3 reference (bench/reference/pylti1p3_tool.py) under gunicorn with the same settings
-  (bench/reference/serve.py takes them from plugin/server.py) and the same number of workers.
+  (granian in-process, plugin/server.py), in a fresh instance folder.
+* The PyLTI1p3 reference (bench/reference/pylti1p3_tool.py) with the same number of workers, under
+  gunicorn gthread (the settings Skillbite had on gunicorn) or under granian with Skillbite's settings
+  (bench/reference/serve.py).
+
+Both servers are a main process and worker processes forked from it; a server's CPU is that of every
+process in its tree.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import psutil
 import requests
@@ -53,10 +57,11 @@ class Server:
         return [master, *master.children(recursive=True)]
 
     def worker_pids(self) -> list[int]:
+        """The worker processes (gunicorn's or granian's), children of the main process."""
         return [p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)]
 
     def cpu_seconds(self) -> dict[int, tuple[float, float]]:
-        """(user, sys) CPU seconds of the gunicorn master and every worker, by pid."""
+        """(user, sys) CPU seconds of the main process and every worker, by pid."""
         seen: dict[int, tuple[float, float]] = {}
         for proc in self.processes():
             try:
@@ -151,10 +156,13 @@ def start_skillbite(platform: BenchPlatform, workdir: Path, workers: int, databa
     return server
 
 
-def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_url: str) -> Server:
+def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_url: str,
+                    server: Literal["gunicorn", "granian"] = "gunicorn") -> Server:
+    """The PyLTI1p3 reference under ``server``: named ``pylti1p3`` on gunicorn, ``pylti1p3-granian`` on granian."""
+    suffix = "" if server == "gunicorn" else f"-{server}"  # the gunicorn run keeps its earlier names
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    key_file = workdir / "reference-tool-key.pem"
+    key_file = workdir / f"reference{suffix}-tool-key.pem"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
@@ -170,14 +178,14 @@ def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_
         "BENCH_REF_SECRET": secrets.token_hex(32),
         "BENCH_REF_CACHE": cache_url,
     }
-    log_path = workdir / "reference.log"
+    log_path = workdir / f"reference{suffix}.log"
     log = open(log_path, "wb")  # noqa: SIM115 (closed by Server.stop)
     cmd = [sys.executable, str(REPO / "bench" / "reference" / "serve.py"), "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers)]
+           "--workers", str(workers), "--server", server]
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    server = Server("pylti1p3", base, ToolUrls(base + "/login", base + "/launch"), proc, log_path, log)
-    server.wait_ready("/healthz", workers)
-    return server
+    started = Server(f"pylti1p3{suffix}", base, ToolUrls(base + "/login", base + "/launch"), proc, log_path, log)
+    started.wait_ready("/healthz", workers)
+    return started
 
 
 def remove_tree(path: Path) -> None:

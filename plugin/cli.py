@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti.storage import DeploymentPolicy
@@ -32,12 +33,16 @@ def _sessions(config: Config) -> sessionmaker[Session]:
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(engine.dispose)
+    _refuse_unmigrated(engine)
+    return make_sessionmaker(engine)
+
+
+def _refuse_unmigrated(engine: Engine) -> None:
     try:
         require_current_schema(engine)
     except UnmigratedDatabase as exc:
         engine.dispose()
         raise click.ClickException(str(exc)) from None
-    return make_sessionmaker(engine)
 
 
 @click.group()
@@ -50,9 +55,11 @@ def main() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", type=int, default=None, help="Web processes (default SKILLBITE_WORKERS).")
 def run(host: str, port: int, workers: int | None) -> None:
-    """Serve Skillbite with gunicorn (the production WSGI server)."""
+    """Serve Skillbite with granian (the production HTTP server)."""
     config = _config()
-    _sessions(config)  # refuses an unmigrated database before any worker starts
+    engine = make_engine(config.database_url)
+    _refuse_unmigrated(engine)  # before any worker starts
+    engine.dispose()  # the workers are forked from this process: they open connections of their own
     from plugin.server import serve
 
     serve(config, host=host, port=port, workers=workers or config.workers)
@@ -167,7 +174,8 @@ def keys_list() -> None:
             click.echo(f"{key.kid}  {key.algorithm}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
 
 
-@keys.command("retire")
+# A kid is a base64url thumbprint (RFC 7638): one in 64 starts with "-", which must not read as an option.
+@keys.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 def keys_retire(kid: str) -> None:
     """Stop publishing a key (the newest active key keeps signing)."""

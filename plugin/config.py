@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plugin.proxy import trusted_networks
+
 VARIABLES: list[tuple[str, str, str]] = [
     ("SKILLBITE_DATABASE_URL", "sqlite:///<instance>/skillbite.db",
      "SQLAlchemy URL. PostgreSQL: postgresql+psycopg://user@host:5432/dbname"),
@@ -29,7 +31,8 @@ VARIABLES: list[tuple[str, str, str]] = [
      "1 lets the demo platform run on a non-loopback base URL. Anyone could then launch as anyone."),
     ("SKILLBITE_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     ("SKILLBITE_LOG_FORMAT", "json", "json (one object per line) or text."),
-    ("SKILLBITE_WORKERS", "2", "Web worker processes for `skillbite run`."),
+    ("SKILLBITE_WORKERS", "2", "Web worker processes for `skillbite run`; each answers one request at a time, "
+     "so run about two per CPU core."),
     ("SKILLBITE_JWKS_REFETCH_SECONDS", "10",
      "Least time between two fetches of a platform's JWKS caused by an unknown key id."),
     ("SKILLBITE_LAUNCH_TOKEN_MINUTES", "120",
@@ -50,11 +53,9 @@ VARIABLES: list[tuple[str, str, str]] = [
      "Issuer id of Open Badges: web (did:web of the base URL, at /.well-known/did.json) or key (did:key "
      "of each signing key: no web hosting needed, but the issuer id changes when a key rotates)."),
     ("SKILLBITE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
-     "Addresses of the reverse proxy whose X-Forwarded-Proto gunicorn trusts (comma-separated IPs or "
-     "CIDR networks; * trusts any peer: only when nothing but the proxy can reach the web port)."),
-    ("SKILLBITE_GUNICORN_CONFIG", "(none)",
-     "A gunicorn configuration file applied by `skillbite run` over Skillbite's defaults "
-     "(the container image sets it to deploy/gunicorn.conf.py). --host/--port/--workers still win."),
+     "Addresses of the reverse proxy: only from these peers does `skillbite run` take the request's scheme "
+     "(http or https) from X-Forwarded-Proto; from others the header is ignored. Comma-separated IPs or "
+     "CIDR networks; * trusts any peer: only when nothing but the proxy can reach the web port."),
     ("SKILLBITE_METRICS_TOKEN", "(none: /metrics is open)",
      "Bearer token that Prometheus must send to read /metrics. Set it when the web port is reachable "
      "from outside your monitoring network."),
@@ -95,7 +96,6 @@ class Config:
     admin_token: str | None = None
     credential_did: str = "web"
     forwarded_allow_ips: str = "127.0.0.1,::1"
-    gunicorn_config: Path | None = None
     metrics_token: str | None = None
     worker_metrics_port: int | None = None
     testing: bool = False
@@ -142,8 +142,7 @@ class Config:
             lrs_timeout=_float(env, "SKILLBITE_LRS_TIMEOUT", 10.0),
             admin_token=env.get("SKILLBITE_ADMIN_TOKEN") or None,
             credential_did=_choice(env, "SKILLBITE_CREDENTIAL_DID", ("web", "key")),
-            forwarded_allow_ips=env.get("SKILLBITE_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1",
-            gunicorn_config=Path(env["SKILLBITE_GUNICORN_CONFIG"]) if env.get("SKILLBITE_GUNICORN_CONFIG") else None,
+            forwarded_allow_ips=_trusted_proxies(env),
             metrics_token=env.get("SKILLBITE_METRICS_TOKEN") or None,
             worker_metrics_port=_int(env, "SKILLBITE_WORKER_METRICS_PORT", 0) or None,
         )
@@ -190,6 +189,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> str:
+    raw = env.get("SKILLBITE_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+    try:
+        trusted_networks(raw)  # refused at start, not in every web process as it builds the app
+    except ValueError as exc:
+        raise ConfigError(f"SKILLBITE_FORWARDED_ALLOW_IPS: {exc}") from None
+    return raw
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

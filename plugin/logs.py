@@ -6,6 +6,7 @@ masks any field or message fragment that looks like a JWT, a bearer token or a p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -33,10 +34,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _utc(created: float) -> str:
+    """RFC 3339 UTC time to the millisecond, whatever the host's time zone."""
+    return dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": _utc(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -51,13 +57,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+def formatter(fmt: str = "json") -> logging.Formatter:
+    """The line format of every Skillbite process: ``json`` or ``text`` (SKILLBITE_LOG_FORMAT)."""
+    if fmt == "json":
+        return JsonFormatter()
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(formatter(fmt))
     root = logging.getLogger("skillbite")
     root.handlers[:] = [handler]
     root.setLevel(level)

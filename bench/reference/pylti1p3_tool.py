@@ -2,7 +2,7 @@
 
 * ``FlaskOIDCLogin`` for ``/login``, ``FlaskMessageLaunch`` for ``/launch``, ``ToolConfDict`` for the
   registration, ``FlaskCacheDataStorage`` as the launch data storage so that state, nonce and launch data
-  are shared by every gunicorn worker (Redis by default, or a file-system cache).
+  are shared by every worker process (Redis by default, or a file-system cache).
 * Platform keys cached: ``set_public_key_caching`` keeps the platform JWKS in the same shared cache, and
   one ``requests.Session`` per process is reused.
 * The launch answers ``303`` to ``/learn?launch_id=...``, the first page, which restores the launch

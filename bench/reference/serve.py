@@ -1,10 +1,12 @@
-"""Serve the PyLTI1p3 reference tool under gunicorn with Skillbite's own server settings.
+"""Serve the PyLTI1p3 reference tool, under gunicorn gthread or under granian with Skillbite's settings.
 
-``plugin.server.gunicorn_settings`` (when this Skillbite has it) is where ``skillbite run`` takes its
-worker class, threads, timeouts and keep-alive from; the reference gets the same, minus Skillbite's own
-hooks (metrics). Older trees without that function get the settings plugin/server.py used to inline.
+* ``--server gunicorn`` (the default): gunicorn gthread with the settings Skillbite itself used while it
+  ran on gunicorn (:data:`GUNICORN_SETTINGS`), so the reference's numbers stay comparable with earlier runs.
+* ``--server granian``: granian as ``skillbite run`` runs it (``plugin.server``: its server class and
+  ``server_settings``), so the reference can also be compared with Skillbite on the same server. Only the
+  server is shared: the reference app is served as it is, without Skillbite's WSGI middleware.
 
-    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2
+    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2 [--server granian]
 """
 
 from __future__ import annotations
@@ -14,51 +16,63 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-FALLBACK = {"worker_class": "gthread", "threads": 4, "timeout": 30, "graceful_timeout": 20,
-            "accesslog": None, "forwarded_allow_ips": "127.0.0.1", "preload_app": False}
-SKILLBITE_ONLY = {"on_starting", "child_exit", "post_fork", "post_worker_init", "worker_exit", "when_ready"}
+GUNICORN_SETTINGS: dict[str, Any] = {
+    "worker_class": "gthread", "threads": 4, "timeout": 30, "graceful_timeout": 20, "keepalive": 5,
+    "accesslog": None, "preload_app": False, "forwarded_allow_ips": "127.0.0.1",
+}
 
 
-def skillbite_settings() -> dict[str, Any]:
-    sys.path.insert(0, str(REPO))
-    try:
-        from plugin.config import Config
-        from plugin.server import gunicorn_settings
-    except ImportError:
-        return dict(FALLBACK)
-    settings = gunicorn_settings(Config.from_env({}))
-    return {k: v for k, v in settings.items() if k not in SKILLBITE_ONLY}
+def gunicorn_settings() -> dict[str, Any]:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    settings = dict(GUNICORN_SETTINGS)
+    if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
+        settings["control_socket_disable"] = True  # gunicorn >= 25.1: as Skillbite set it, no socket in $HOME
+    return settings
 
 
-class ReferenceServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
-        self._options = options
-        super().__init__()
+def serve_gunicorn(bind: str, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
 
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
+    class ReferenceServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {**gunicorn_settings(), "bind": bind, "workers": workers}.items():
+                self.cfg.set(key, value)
 
-    def load(self) -> Any:
-        sys.path.insert(0, str(HERE))
-        from pylti1p3_tool import create_app
+        def load(self) -> Any:
+            from pylti1p3_tool import create_app
 
-        return create_app()
+            return create_app()
+
+    print("reference server: gunicorn", {**gunicorn_settings(), "workers": workers}, flush=True)
+    ReferenceServer().run()
+
+
+def serve_granian(bind: str, workers: int) -> None:
+    from plugin.config import Config
+    from plugin.server import SkillbiteServer, server_settings
+
+    settings = server_settings(Config.from_env({}))
+    host, _, port = bind.rpartition(":")
+    print("reference server: granian", {k: v for k, v in settings.items() if k != "log_dictconfig"},
+          {"workers": workers}, flush=True)
+    # The workers are forked from this process and import the target from HERE (on sys.path).
+    SkillbiteServer("pylti1p3_tool:create_app", address=host, port=int(port), workers=workers, **settings).serve()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bind", required=True)
+    parser.add_argument("--bind", required=True, help="HOST:PORT")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--print-settings", action="store_true")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
     args = parser.parse_args()
-    options = {**skillbite_settings(), "bind": args.bind, "workers": args.workers}
-    print("reference gunicorn settings:", {k: v for k, v in options.items() if not callable(v)}, flush=True)
-    ReferenceServer(options).run()
+    sys.path[:0] = [str(HERE), str(REPO)]
+    if args.server == "granian":
+        serve_granian(args.bind, args.workers)
+    else:
+        serve_gunicorn(args.bind, args.workers)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ class Cluster:
                "SKILLBITE_BASE_URL": self.public_base, "SKILLBITE_INSTANCE_PATH": str(instance),
                "SKILLBITE_LOG_FORMAT": "text", "SKILLBITE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
                **self.extra_env}
-        for name in ("SKILLBITE_DEMO", "SKILLBITE_GUNICORN_CONFIG", "PROMETHEUS_MULTIPROC_DIR"):
+        for name in ("SKILLBITE_DEMO", "PROMETHEUS_MULTIPROC_DIR"):
             env.pop(name, None)
         return env
 
@@ -154,7 +154,7 @@ class Cluster:
         return worker
 
     def wait_ready(self, server: WebServer, processes: int = 1, timeout: float = 60.0) -> None:
-        """Until ``/readyz`` answers 200 and every gunicorn worker process has forked."""
+        """Until ``/readyz`` answers 200 and every granian worker process has forked (children of the main)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not server.alive():

@@ -57,7 +57,10 @@ def ensure_sqlite_folder(url: str) -> None:
 def make_engine(url: str) -> sa.Engine:
     ensure_sqlite_folder(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        # LIFO: a request takes the connection the last one returned. SQLite drops a connection's page
+        # cache whenever another connection wrote since it last read, so rotating through the pool
+        # (FIFO, the default) made every launch re-read its pages from the OS.
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, pool_use_lifo=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -72,7 +75,7 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_use_lifo=True)
 
 
 def make_sessionmaker(engine: sa.Engine) -> sessionmaker[Session]:

@@ -75,7 +75,9 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_use_lifo=True)
+    # A web worker answers one request at a time (plugin/server.py) with one session; a second connection
+    # serves what runs beside it (a metrics scrape's outbox gauges), the overflow a burst of CLI work.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, pool_use_lifo=True)
 
 
 def make_sessionmaker(engine: sa.Engine) -> sessionmaker[Session]:

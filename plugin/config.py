@@ -37,6 +37,9 @@ VARIABLES: list[tuple[str, str, str]] = [
      "Least time between two fetches of a platform's JWKS caused by an unknown key id."),
     ("SKILLBITE_LAUNCH_TOKEN_MINUTES", "120",
      "Lifetime of the signed launch token that keeps a learner's session when cookies are blocked."),
+    ("SKILLBITE_ROSTER_REFRESH_MINUTES", "15",
+     "Launches in an LMS course ask for its roster (NRPS) at most this often; 0 asks on every launch. "
+     "Instructors can always refresh from the roster page."),
     ("SKILLBITE_WORKER_BATCH_SIZE", "500", "Outbox messages one `skillbite worker` claims at a time."),
     ("SKILLBITE_WORKER_LEASE_SECONDS", "120",
      "How long a claimed batch is reserved; a crashed worker's batch is claimed again after it."),
@@ -86,6 +89,7 @@ class Config:
     workers: int = 2
     jwks_refetch_seconds: float = 10.0
     launch_token_minutes: int = 120
+    roster_refresh_minutes: int = 15
     worker_batch_size: int = 500
     worker_lease_seconds: float = 120.0
     worker_poll_seconds: float = 1.0
@@ -133,6 +137,7 @@ class Config:
             workers=_int(env, "SKILLBITE_WORKERS", 2),
             jwks_refetch_seconds=float(_int(env, "SKILLBITE_JWKS_REFETCH_SECONDS", 10)),
             launch_token_minutes=_int(env, "SKILLBITE_LAUNCH_TOKEN_MINUTES", 120),
+            roster_refresh_minutes=_int(env, "SKILLBITE_ROSTER_REFRESH_MINUTES", 15, minimum=0),
             worker_batch_size=_int(env, "SKILLBITE_WORKER_BATCH_SIZE", 500),
             worker_lease_seconds=_float(env, "SKILLBITE_WORKER_LEASE_SECONDS", 120.0),
             worker_poll_seconds=_float(env, "SKILLBITE_WORKER_POLL_SECONDS", 1.0),
@@ -150,14 +155,17 @@ class Config:
         return cls(**values)  # type: ignore[arg-type]
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def variables_markdown() -> str:

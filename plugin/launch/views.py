@@ -156,7 +156,8 @@ def launch() -> BaseResponse:
         raise
     lifetime = dt.timedelta(minutes=cfg.launch_token_minutes)
     launch_session = open_launch_session(session, message, lifetime)
-    request_sync(session, launch_session)  # NRPS roster, at most every few minutes per LMS course (outbox)
+    # NRPS roster, at most every few minutes per LMS course (through the outbox)
+    request_sync(session, launch_session, every=dt.timedelta(minutes=cfg.roster_refresh_minutes))
     session.commit()
     event(log, "launch accepted", platform_id=launch_session.platform_id, role=launch_session.role,
           message_type=message.message_type, anonymous=message.is_anonymous)

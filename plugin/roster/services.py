@@ -1,7 +1,7 @@
 """Rosters: asking for a refresh (never over the network in a request), recording members, course status.
 
 NRPS 2.0: the worker fetches the context's members (the ``nrps_sync`` outbox kind, :mod:`.delivery`);
-launches ask for that at most every :data:`REFRESH_MINUTES`, instructors whenever they press the button.
+launches ask for that at most every SKILLBITE_ROSTER_REFRESH_MINUTES, instructors whenever they press the button.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from plugin.progress.models import Enrolment
 from plugin.roster.models import RosterMember, RosterSync
 
 KIND = "nrps_sync"
-REFRESH_MINUTES = 15
 LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
 
@@ -49,9 +48,9 @@ def _ask_statement(dialect: str) -> Any:
 _ASK = DriverStatement(_ask_statement)  # every launch in a course with NRPS runs it
 
 
-def request_sync(session: Session, launch: LaunchSession, *, force: bool = False,
-                 now: dt.datetime | None = None) -> bool:
-    """Queue a roster fetch for the launch's context, unless one was asked for in the last N minutes.
+def request_sync(session: Session, launch: LaunchSession, *, every: dt.timedelta = dt.timedelta(minutes=15),
+                 force: bool = False, now: dt.datetime | None = None) -> bool:
+    """Queue a roster fetch for the launch's context, unless one was asked for within ``every``.
 
     Returns whether one was queued. Needs the launch's NRPS claim; a launch without one has no roster.
     """
@@ -59,7 +58,7 @@ def request_sync(session: Session, launch: LaunchSession, *, force: bool = False
     if launch.context_pk is None or not isinstance(claim, dict) or not claim.get("context_memberships_url"):
         return False
     now = now or utcnow()
-    cutoff = now if force else now - dt.timedelta(minutes=REFRESH_MINUTES)
+    cutoff = now if force else now - every
     asked = _ASK.first(session, {"context_pk": launch.context_pk, "platform_id": launch.platform_id,
                                  "requested_at": now, "members": 0, "cutoff": cutoff})
     if asked is None:

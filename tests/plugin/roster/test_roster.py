@@ -3,6 +3,7 @@ and on demand, and the instructor's view of who has not started or finished, per
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from lti import claims
 from lti.message import Role
+from plugin.config import Config, ConfigError
 from plugin.db import transaction
 from plugin.launch.models import LaunchSession
 from plugin.launch.tokens import issue_token
@@ -72,6 +74,21 @@ def test_launches_ask_for_the_roster_at_most_once_in_the_refresh_period(strict_p
     [message] = messages(runtime, "nrps_sync")
     assert message.destination == lms.memberships_url
     assert lms.requests_of("members") == []  # nothing left the building during the requests
+
+
+def test_the_refresh_period_is_the_configured_one(runtime, lms):
+    who = launch(runtime, lms.platform_id, nrps=nrps(lms))
+    with transaction(runtime.sessions) as session:
+        opened = session.get(LaunchSession, who.session_id)
+        asked = [request_sync(session, opened, every=dt.timedelta(minutes=15)) for _ in range(2)]
+        asked += [request_sync(session, opened, every=dt.timedelta(0))]
+    assert asked == [True, False, True]  # 0 minutes: every launch asks
+    assert len(messages(runtime, "nrps_sync")) == 2
+
+
+def test_a_negative_refresh_period_is_refused():
+    with pytest.raises(ConfigError, match="SKILLBITE_ROSTER_REFRESH_MINUTES must be at least 0"):
+        Config.from_env({"SKILLBITE_ROSTER_REFRESH_MINUTES": "-5", "SKILLBITE_BASE_URL": "http://localhost"})
 
 
 def test_the_worker_fetches_every_page_of_learners_and_records_them(app, client, runtime, lms):

@@ -6,6 +6,7 @@ Alembic owns the schema (``skillbite db upgrade``); the app never calls ``create
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,7 +78,35 @@ def make_engine(url: str) -> sa.Engine:
         return engine
     # A web worker answers one request at a time (plugin/server.py) with one session; a second connection
     # serves what runs beside it (a metrics scrape's outbox gauges), the overflow a burst of CLI work.
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2, pool_use_lifo=True)
+    engine = sa.create_engine(url, pool_size=2, max_overflow=2, pool_use_lifo=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """Pessimistic disconnect handling, for connections that sat idle: a server restart or a proxy's idle
+    timeout kills those, not one returned a moment ago. SQLAlchemy's ``pool_pre_ping`` pings on every
+    checkout, a round trip each time (three per launch); this pings one idle for more than
+    :data:`IDLE_BEFORE_PING_SECONDS`, and a dead one is replaced before the request uses it
+    (raising DisconnectionError from ``checkout`` makes the pool retry with a new connection).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < IDLE_BEFORE_PING_SECONDS:
+            return  # new, or back from a request a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(f"idle connection is dead: {exc}") from exc
 
 
 def make_sessionmaker(engine: sa.Engine) -> sessionmaker[Session]:

@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from plugin.db_driver import DriverStatement
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -152,8 +154,6 @@ def upsert_returning(session: Session, model: type[Base], keys: dict[str, Any], 
     Concurrent first launches of the same user or course cannot collide: the database settles it.
     The statement is built once per shape and run on the driver (launches are hot: plugin.db_driver).
     """
-    from plugin.db_driver import DriverStatement
-
     on_insert = on_insert or {}
     shape = (model.__tablename__, tuple(keys), tuple(values), tuple(on_insert))
     statement = _upserts.get(shape)

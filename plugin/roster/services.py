@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lti.nrps import Member
 from plugin.catalog.models import Course
+from plugin.config import Config
 from plugin.db import UTCDateTime, insert_for, table_of, utcnow
 from plugin.db_driver import DriverStatement
 from plugin.deep_linking.targets import target_of
@@ -27,6 +28,9 @@ from plugin.roster.models import RosterMember, RosterSync
 KIND = "nrps_sync"
 LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
+
+
+_DEFAULT_REFRESH = dt.timedelta(minutes=Config.roster_refresh_minutes)  # SKILLBITE_ROSTER_REFRESH_MINUTES
 
 
 def _ask_statement(dialect: str) -> Any:
@@ -48,7 +52,7 @@ def _ask_statement(dialect: str) -> Any:
 _ASK = DriverStatement(_ask_statement)  # every launch in a course with NRPS runs it
 
 
-def request_sync(session: Session, launch: LaunchSession, *, every: dt.timedelta = dt.timedelta(minutes=15),
+def request_sync(session: Session, launch: LaunchSession, *, every: dt.timedelta = _DEFAULT_REFRESH,
                  force: bool = False, now: dt.datetime | None = None) -> bool:
     """Queue a roster fetch for the launch's context, unless one was asked for within ``every``.
 

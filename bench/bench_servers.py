@@ -5,6 +5,8 @@
 * The PyLTI1p3 reference (bench/reference/pylti1p3_tool.py) with the same number of workers, under
   gunicorn gthread (the settings Skillbite had on gunicorn) or under granian with Skillbite's settings
   (bench/reference/serve.py).
+* The floor (bench/reference/floor_tool.py): the same two requests per launch under granian with
+  Skillbite's settings, with none of the work done, to show what the server and Flask alone cost.
 
 Both servers are a main process and worker processes forked from it; a server's CPU is that of every
 process in its tree.
@@ -157,12 +159,15 @@ def start_skillbite(platform: BenchPlatform, workdir: Path, workers: int, databa
 
 
 def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_url: str,
-                    server: Literal["gunicorn", "granian"] = "gunicorn") -> Server:
-    """The PyLTI1p3 reference under ``server``: named ``pylti1p3`` on gunicorn, ``pylti1p3-granian`` on granian."""
+                    server: Literal["gunicorn", "granian"] = "gunicorn",
+                    app: Literal["pylti1p3", "floor"] = "pylti1p3") -> Server:
+    """The PyLTI1p3 reference under ``server``: named ``pylti1p3`` on gunicorn, ``pylti1p3-granian`` on
+    granian; or the floor app (``app="floor"``), named ``floor``."""
     suffix = "" if server == "gunicorn" else f"-{server}"  # the gunicorn run keeps its earlier names
+    name = "floor" if app == "floor" else f"pylti1p3{suffix}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    key_file = workdir / f"reference{suffix}-tool-key.pem"
+    key_file = workdir / f"{name}-tool-key.pem"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
@@ -178,12 +183,12 @@ def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_
         "BENCH_REF_SECRET": secrets.token_hex(32),
         "BENCH_REF_CACHE": cache_url,
     }
-    log_path = workdir / f"reference{suffix}.log"
+    log_path = workdir / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115 (closed by Server.stop)
     cmd = [sys.executable, str(REPO / "bench" / "reference" / "serve.py"), "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--server", server]
+           "--workers", str(workers), "--server", server, "--app", app]
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    started = Server(f"pylti1p3{suffix}", base, ToolUrls(base + "/login", base + "/launch"), proc, log_path, log)
+    started = Server(name, base, ToolUrls(base + "/login", base + "/launch"), proc, log_path, log)
     started.wait_ready("/healthz", workers)
     return started
 

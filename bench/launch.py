@@ -18,7 +18,10 @@ shared cores the generator takes a large share, which caps launches/s for both s
 Servers: Skillbite as in production (``skillbite run``: granian, plugin/server.py's settings); the
 PyLTI1p3 reference under gunicorn gthread, which the goals are measured against (issue 2); and, for the
 record, the same reference under granian with Skillbite's settings, so the share of the gain that comes
-from the server alone is visible (``--reference-servers gunicorn`` leaves it out).
+from the server alone is visible (``--reference-servers gunicorn`` leaves it out). And the floor
+(bench/reference/floor_tool.py): the same two requests per launch, served like Skillbite by a Flask app
+that checks and stores nothing. Its CPU is what the server and Flask cost before any launch work, so
+"floor/ref" shows how much of the CPU goal the stack itself takes (``--no-floor`` leaves it out).
 
     .venv/bin/python bench/launch.py                # SQLite, Redis launch cache for the reference
     .venv/bin/python bench/launch.py --db postgresql --profile
@@ -210,14 +213,18 @@ def print_table(phases: list[Phase], ratios: list[dict[str, object]]) -> None:
     if ratios:
         print()
         print(f"{'c':>3} {'CPU ours/ref':>13} {'goal':>6} {'p99 ours/ref':>13} {'goal':>6}"
-              f" {'CPU vs ref on granian':>22} {'p99 vs ref on granian':>22}")
+              f" {'CPU vs ref on granian':>22} {'p99 vs ref on granian':>22}"
+              f" {'CPU floor/ref':>14} {'ours-floor ms':>14}")
+        nan = float("nan")
         for r in ratios:
             print(f"{r['concurrency']:>3} {r['cpu_ratio']:>13.2f} {'ok' if r['cpu_goal_met'] else 'MISS':>6} "
                   f"{r['p99_ratio']:>13.2f} {'ok' if r['p99_goal_met'] else 'MISS':>6}"
-                  f" {r.get('cpu_ratio_vs_reference_on_granian', float('nan')):>22.2f}"
-                  f" {r.get('p99_ratio_vs_reference_on_granian', float('nan')):>22.2f}")
+                  f" {r.get('cpu_ratio_vs_reference_on_granian', nan):>22.2f}"
+                  f" {r.get('p99_ratio_vs_reference_on_granian', nan):>22.2f}"
+                  f" {r.get('floor_cpu_ratio', nan):>14.2f} {r.get('launch_work_cpu_ms', nan):>14.3f}")
         print(f"(goals, against the reference on gunicorn: CPU per launch ours/ref <= {CPU_GOAL}, "
-              f"p99 ours/ref <= {P99_GOAL}; the granian columns are for the record)")
+              f"p99 ours/ref <= {P99_GOAL}; the granian and floor columns are for the record: the floor is "
+              "Flask on Skillbite's server doing none of the work, and ours-floor is the launch's own work)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("both", "skillbite", "pylti1p3"), default="both")
     parser.add_argument("--reference-servers", default="gunicorn,granian",
                         help="servers for the reference: gunicorn (the goals' baseline) and/or granian")
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the floor: Flask on Skillbite's server doing none of the work")
     parser.add_argument("--profile", action="store_true",
                         help="after the measured phases, profile each server with py-spy in an extra phase")
     parser.add_argument("--profile-launches", type=int, default=400)
@@ -265,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("both", "pylti1p3"):
             for name in (n.strip() for n in args.reference_servers.split(",") if n.strip()):
                 servers.append(start_reference(platform, workdir, args.workers, ref_cache, server=name))
+        if args.floor:
+            servers.append(start_reference(platform, workdir, args.workers, ref_cache, server="granian",
+                                           app="floor"))
         print(f"Servers: {', '.join(f'{s.name} {s.base_url}' for s in servers)}; {args.workers} workers each; "
               f"Skillbite on {args.db} under `skillbite run` (granian); reference cache "
               f"{ref_cache.split('://')[0]}; {os.cpu_count()} CPUs shared with the load generator.")
@@ -312,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
             ratio["cpu_ratio_vs_reference_on_granian"] = round(
                 ours.server_cpu_ms_per_launch / same_server.server_cpu_ms_per_launch, 3)
             ratio["p99_ratio_vs_reference_on_granian"] = round(ours.p99_ms / same_server.p99_ms, 3)
+        floor = by_key.get(("floor", concurrency))
+        if floor is not None:  # the stack's own share: the floor's CPU against the reference's
+            ratio["floor_cpu_ratio"] = round(floor.server_cpu_ms_per_launch / ref.server_cpu_ms_per_launch, 3)
+            ratio["launch_work_cpu_ms"] = round(ours.server_cpu_ms_per_launch - floor.server_cpu_ms_per_launch, 3)
         ratios.append(ratio)
     print_table(phases, ratios)
     failed = sum(p.failures for p in phases)
@@ -322,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "python": sys.version.split()[0], "machine": host_platform.machine(),
             "workers": args.workers,
             "servers": "skillbite: `skillbite run` (granian, plugin/server.py); pylti1p3: gunicorn gthread "
-                       "(bench/reference/serve.py); pylti1p3-granian: granian with plugin/server.py's settings",
+                       "(bench/reference/serve.py); pylti1p3-granian: granian with plugin/server.py's settings; "
+                       "floor: bench/reference/floor_tool.py (no work done) on granian with those settings",
             "skillbite_db": args.db, "reference_cache": ref_cache.split("://")[0],
             "learners": args.learners, "warmup": args.warmup, "platform_jwks_fetches": platform.jwks_hits,
             "load_generator": "requests.Session per virtual user (thread), keep-alive, in the bench process",

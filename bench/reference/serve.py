@@ -1,12 +1,14 @@
-"""Serve the PyLTI1p3 reference tool, under gunicorn gthread or under granian with Skillbite's settings.
+"""Serve the PyLTI1p3 reference tool (or the floor app), under gunicorn gthread or under granian with
+Skillbite's settings.
 
 * ``--server gunicorn`` (the default): gunicorn gthread with the settings Skillbite itself used while it
   ran on gunicorn (:data:`GUNICORN_SETTINGS`), so the reference's numbers stay comparable with earlier runs.
 * ``--server granian``: granian as ``skillbite run`` runs it (``plugin.server``: its server class and
   ``server_settings``), so the reference can also be compared with Skillbite on the same server. Only the
   server is shared: the reference app is served as it is, without Skillbite's WSGI middleware.
+* ``--app floor``: bench/reference/floor_tool.py, the same exchange with none of the work done.
 
-    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2 [--server granian]
+    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2 [--server granian] [--app floor]
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def gunicorn_settings() -> dict[str, Any]:
     return settings
 
 
-def serve_gunicorn(bind: str, workers: int) -> None:
+APPS = {"pylti1p3": "pylti1p3_tool", "floor": "floor_tool"}  # --app: the module whose create_app() is served
+
+
+def serve_gunicorn(bind: str, workers: int, module: str) -> None:
     from gunicorn.app.base import BaseApplication
 
     class ReferenceServer(BaseApplication):  # type: ignore[misc]
@@ -42,15 +47,13 @@ def serve_gunicorn(bind: str, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from pylti1p3_tool import create_app
-
-            return create_app()
+            return __import__(module).create_app()
 
     print("reference server: gunicorn", {**gunicorn_settings(), "workers": workers}, flush=True)
     ReferenceServer().run()
 
 
-def serve_granian(bind: str, workers: int) -> None:
+def serve_granian(bind: str, workers: int, module: str) -> None:
     from plugin.config import Config
     from plugin.server import SkillbiteServer, server_settings
 
@@ -59,7 +62,7 @@ def serve_granian(bind: str, workers: int) -> None:
     print("reference server: granian", {k: v for k, v in settings.items() if k != "log_dictconfig"},
           {"workers": workers}, flush=True)
     # The workers are forked from this process and import the target from HERE (on sys.path).
-    SkillbiteServer("pylti1p3_tool:create_app", address=host, port=int(port), workers=workers, **settings).serve()
+    SkillbiteServer(f"{module}:create_app", address=host, port=int(port), workers=workers, **settings).serve()
 
 
 def main() -> None:
@@ -67,12 +70,13 @@ def main() -> None:
     parser.add_argument("--bind", required=True, help="HOST:PORT")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
+    parser.add_argument("--app", choices=tuple(APPS), default="pylti1p3")
     args = parser.parse_args()
     sys.path[:0] = [str(HERE), str(REPO)]
     if args.server == "granian":
-        serve_granian(args.bind, args.workers)
+        serve_granian(args.bind, args.workers, APPS[args.app])
     else:
-        serve_gunicorn(args.bind, args.workers)
+        serve_gunicorn(args.bind, args.workers, APPS[args.app])
 
 
 if __name__ == "__main__":

@@ -51,7 +51,9 @@ VARIABLES: list[tuple[str, str, str]] = [
      "A message still failing after this long is parked for an admin instead of retried."),
     ("SKILLBITE_LRS_TIMEOUT", "10", "Seconds to wait for an LRS to answer one request."),
     ("SKILLBITE_ADMIN_TOKEN", "(none: token access off)",
-     "Bearer token for operator JSON endpoints (/admin/...). Unset: only LMS administrators' launches."),
+     "Bearer token for the operator API (/admin/xapi/..., /admin/outbox/...). Without it the API serves admins "
+     "signed in to the console and LMS administrators' launches; their changes need the console's CSRF value "
+     "(X-Skillbite-CSRF)."),
     ("SKILLBITE_CREDENTIAL_DID", "web",
      "Issuer id of Open Badges: web (did:web of the base URL, at /.well-known/did.json) or key (did:key "
      "of each signing key: no web hosting needed, but the issuer id changes when a key rotates)."),

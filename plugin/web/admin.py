@@ -1,5 +1,11 @@
-"""Who may use the operator views: an LMS administrator's launch (their platform only), or the operator
-holding ``SKILLBITE_ADMIN_TOKEN`` (every platform). Not a login system: the admin console comes later."""
+"""Who may use the operator API (``/admin/xapi/…``, ``/admin/outbox/…``): the operator holding
+``SKILLBITE_ADMIN_TOKEN`` (every platform), or anyone the admin console lets in (plugin.admin.access): a
+local admin signed in to the console (every platform) or an LMS administrator's launch (their platform).
+
+The console's sign-in and a launch are ambient credentials (cookies a browser sends by itself), so a
+request that changes something must also carry the viewer's CSRF value (header ``X-Skillbite-CSRF`` or
+field ``csrf``); the operator token is never sent by a browser on its own and needs none.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +18,39 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 
 from plugin.web.context import runtime
+from plugin.web.csrf import FIELD as CSRF_FIELD
+from plugin.web.csrf import HEADER as CSRF_HEADER
 
 F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1
 
 
 @dataclass(frozen=True)
 class AdminScope:
-    platform_id: int | None  # None: every platform (operator token)
+    platform_id: int | None  # None: every platform (operator token, local admin)
+
+
+def _holds_operator_token() -> bool:
+    token = runtime().config.admin_token
+    header = request.headers.get("Authorization", "")
+    return bool(token) and header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode())
 
 
 def current_admin() -> AdminScope | None:
-    token = runtime().config.admin_token
-    header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode()):
+    """The caller's scope, or None; a console viewer's unsafe request without its CSRF value gets 403."""
+    if _holds_operator_token():
         return AdminScope(platform_id=None)
-    from plugin.launch.access import current_launch
+    from plugin.admin.access import current_viewer  # the console builds on the web layer, not the reverse
 
-    launch = current_launch()
-    if launch is not None and launch.role == "admin":
-        return AdminScope(platform_id=launch.platform_id)
-    return None
+    viewer = current_viewer()
+    if viewer is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
+        if not hmac.compare_digest(sent, viewer.csrf):
+            abort(403, description="This request did not come from the admin console: send the console's "
+                                   f"CSRF value in the {CSRF_HEADER} header, or use the operator token.")
+    return AdminScope(platform_id=viewer.platform_id)
 
 
 def require_admin(view: F) -> F:
@@ -41,8 +60,9 @@ def require_admin(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         admin = current_admin()
         if admin is None:
-            abort(403, description="This page is for administrators. Open Skillbite from your LMS as an "
-                                   "administrator, or send the operator token (SKILLBITE_ADMIN_TOKEN).")
+            abort(403, description="This page is for administrators. Sign in to the admin console "
+                                   "(/admin/login), open Skillbite from your LMS as an administrator, or send "
+                                   "the operator token (SKILLBITE_ADMIN_TOKEN).")
         g.admin = admin
         return view(*args, **kwargs)
 

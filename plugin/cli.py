@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti.storage import DeploymentPolicy
+from plugin.admin import audit
 from plugin.config import Config, ConfigError
 from plugin.db import make_engine, make_sessionmaker, transaction
 from plugin.instance import secret_box
@@ -105,7 +106,10 @@ def platform_add(issuer: str, client_id: str, auth_url: str, token_url: str, jwk
             added = add_platform(session, issuer=issuer, client_id=client_id, auth_login_url=auth_url,
                                  auth_token_url=token_url, key_set_url=jwks_url,
                                  deployment_ids=deployment_ids, name=name, deployment_policy=policy)
+            session.flush()
             platform_id = added.id
+            audit.record(session, audit.cli_actor(), "platform.added", audit.platform_label(added),
+                         platform_id=platform_id)
     except PlatformError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Registered platform {platform_id}: {issuer} (client_id {client_id}).")
@@ -155,6 +159,7 @@ def keys_rotate() -> None:
     config = _config()
     with transaction(_sessions(config)) as session:
         key = rotate_key(session, secret_box(config))
+        audit.record(session, audit.cli_actor(), "key.rotated", key.kid)
         kid, published = key.kid, [k.kid for k in active_keys(session)]
     click.echo(f"New signing key {kid}. Published keys: {', '.join(published)}.")
     click.echo("Retire an old one with `skillbite keys retire KID` once platforms have refreshed.")
@@ -185,6 +190,7 @@ def keys_retire(kid: str) -> None:
     try:
         with transaction(_sessions(config)) as session:
             retire_key(session, kid)
+            audit.record(session, audit.cli_actor(), "key.retired", kid)
     except ToolKeyError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Key {kid} retired.")

@@ -40,6 +40,7 @@ class Viewer:
     label: str
     csrf: str
     launch_token: str | None = None
+    actor: str = ""  # who, as the activity log names them (plugin.admin.audit)
 
     @property
     def is_local(self) -> bool:
@@ -59,13 +60,15 @@ def _find_viewer() -> Viewer | None:
         local = load_session(db(), token)
         db().commit()  # the idle clock, or the removal of an ended session
         if local is not None:
-            return Viewer("local", None, f"Admin #{local.admin_id}", csrf_for("admin-console:" + token))
+            return Viewer("local", None, f"Admin #{local.admin_id}", csrf_for("admin-console:" + token),
+                          actor=local.email)
         session.pop(SESSION_KEY, None)
     launch = current_launch()
     if launch is not None and launch.role == "admin":
         name = launch.platform.name if launch.platform else f"platform {launch.platform_id}"
+        person = (launch.user.name or launch.user.subject) if launch.user else "anonymous"
         return Viewer("lti", launch.platform_id, f"LMS administrator, {name}", csrf_for(launch.id),
-                      token_from_request())
+                      token_from_request(), actor=f"{person} (LMS administrator, {name})")
     return None
 
 

@@ -23,6 +23,7 @@ NAV = (
     ("Statements", "admin.statements"),
     ("Credentials", "admin.credentials"),
     ("Content", "admin.content"),
+    ("Activity", "admin.activity_log"),
 )
 
 # What a redirect after a successful action says (a code in the URL, never text from the request).

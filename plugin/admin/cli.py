@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from plugin.admin import accounts
+from plugin.admin import accounts, audit
 from plugin.db import transaction
 from plugin.outbox.cli import command_runtime
 
@@ -37,6 +37,7 @@ def create(email: str, password_stdin: bool) -> None:
         with command_runtime() as runtime, transaction(runtime.sessions) as session:
             account = accounts.create_admin(session, email, password)
             session.flush()
+            audit.record(session, audit.cli_actor(), "admin.created", account.email)
             admin_id, base_url = account.id, runtime.config.base_url
     except accounts.AdminAccountError as exc:
         raise click.ClickException(str(exc)) from None
@@ -59,7 +60,9 @@ def list_admins() -> None:
 def _set_disabled(email: str, disabled: bool) -> None:
     try:
         with command_runtime() as runtime, transaction(runtime.sessions) as session:
-            accounts.set_disabled(session, email, disabled)
+            account = accounts.set_disabled(session, email, disabled)
+            audit.record(session, audit.cli_actor(), "admin.disabled" if disabled else "admin.enabled",
+                         account.email)
     except accounts.AdminAccountError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -88,7 +91,8 @@ def password(email: str, password_stdin: bool) -> None:
     new = _password(password_stdin)
     try:
         with command_runtime() as runtime, transaction(runtime.sessions) as session:
-            accounts.set_password(session, email, new)
+            account = accounts.set_password(session, email, new)
+            audit.record(session, audit.cli_actor(), "admin.password", account.email)
     except accounts.AdminAccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Password changed; every console session of this admin has ended.")

@@ -53,3 +53,25 @@ class LoginFailure(Base):
     account_key: Mapped[str] = mapped_column(sa.String(64))
     ip: Mapped[str] = mapped_column(sa.String(64))
     failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AdminAction(Base):
+    """One change to Skillbite's set-up or to a tenant's records, by whom and when (plugin.admin.audit).
+
+    Written in the same transaction as the change it describes, so the log never shows a change that was
+    rolled back nor misses one that was committed. ``platform_id`` is the tenant it concerns (NULL: the
+    whole installation, such as a tool key); LMS administrators see their own platform's entries only.
+    """
+
+    __tablename__ = "admin_action"
+    __table_args__ = (sa.Index("ix_admin_action_platform_at", "platform_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target: Mapped[str] = mapped_column(sa.String(300))
+    platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("platform.id", ondelete="SET NULL"),
+                                                    default=None)
+    detail: Mapped[str | None] = mapped_column(sa.String(500), default=None)

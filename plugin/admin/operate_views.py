@@ -8,7 +8,7 @@ from flask import Response, abort, redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from plugin.admin import operations
+from plugin.admin import audit, operations
 from plugin.admin.access import console_page, console_url, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.catalog.package import PackageInvalid
@@ -53,7 +53,9 @@ def delivery_replay() -> BaseResponse | tuple[str, int]:
         health = outbox.delivery_health(db(), platform_id=viewer().platform_id, parked_limit=100)
         return page("delivery.html", 400, health=health, age=_age,
                     error="Tick the parked messages to send again, or choose “Replay every parked message”.")
-    outbox.replay(db(), ids=None if every else ids, kind=kind, platform_id=viewer().platform_id)
+    count = outbox.replay(db(), ids=None if every else ids, kind=kind, platform_id=viewer().platform_id)
+    audit.record(db(), audit.console_actor(), "delivery.replayed", audit.replayed(count, kind, None if every else ids),
+                 platform_id=viewer().platform_id)
     db().commit()
     return redirect(console_url("admin.delivery", done="replayed"), code=303)
 
@@ -110,6 +112,16 @@ def statements_export() -> Response:
                     headers={"Content-Disposition": "attachment; filename=skillbite-statements.jsonl"})
 
 
+# --- activity log ---------------------------------------------------------------------------------
+
+@bp.get("/activity")
+@console_page
+def activity_log() -> tuple[str, int]:
+    before = request.args.get("before", type=int)
+    entries, older = audit.recent(db(), viewer().platform_id, before=before)
+    return page("activity.html", entries=entries, older=older)
+
+
 # --- credentials ----------------------------------------------------------------------------------
 
 def _credentials_page(status: int = 200, error: str | None = None) -> tuple[str, int]:
@@ -136,6 +148,9 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
         revoke_credential(db(), credential, request.form.get("reason", ""))
     except CredentialError as exc:
         return _credentials_page(400, str(exc).replace(" (--reason)", ""))
+    audit.record(db(), audit.console_actor(), "credential.revoked", public_id,
+                 platform_id=credential.platform_id,
+                 detail=request.form.get("reason", "").strip())
     db().commit()
     return redirect(console_url("admin.credentials", done="revoked", q=public_id), code=303)
 
@@ -164,5 +179,8 @@ def content_import() -> tuple[str, int]:
         result = import_package(db(), upload.stream.read())
     except PackageInvalid as exc:
         return _content_page(422, problems=[str(p) for p in exc.problems])
+    if result.created:
+        audit.record(db(), audit.console_actor(), "course.imported",
+                     f"{result.course.title} ({result.course.slug})", detail=f"version {result.version.number}")
     db().commit()
     return _content_page(result=result)

@@ -54,7 +54,8 @@ def edit_platform(platform: Platform, changes: PlatformChanges) -> Platform:
     return platform
 
 
-def add_deployment_id(session: Session, platform: Platform, deployment_id: str) -> None:
+def add_deployment_id(session: Session, platform: Platform, deployment_id: str) -> str:
+    """The deployment id as added (trimmed)."""
     deployment_id = deployment_id.strip()
     if not deployment_id or len(deployment_id) > 255:
         raise PlatformError("Give the deployment id the LMS shows (1 to 255 characters).")
@@ -62,6 +63,7 @@ def add_deployment_id(session: Session, platform: Platform, deployment_id: str) 
                                                      Deployment.deployment_id == deployment_id)):
         raise PlatformError(f"Deployment {deployment_id!r} is already registered for this platform.")
     add_deployment(session, platform, deployment_id)
+    return deployment_id
 
 
 def remove_deployment(session: Session, platform: Platform, deployment_pk: int) -> str:

@@ -7,7 +7,7 @@ from flask import abort, redirect, request
 from werkzeug.wrappers import Response
 
 from lti.storage import DeploymentPolicy
-from plugin.admin import operations
+from plugin.admin import audit, operations
 from plugin.admin.access import console_page, console_url, local_only, scoped_platform, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.keys.models import ToolKey
@@ -75,6 +75,7 @@ def platform_add() -> Response | tuple[str, int]:
     except PlatformError as exc:
         return _platforms_page(400, str(exc), dict(f))
     platform_id = added.id
+    audit.record(db(), audit.console_actor(), "platform.added", audit.platform_label(added), platform_id=platform_id)
     db().commit()
     return _done("admin.platform", "platform-added", platform_id=platform_id)
 
@@ -103,6 +104,7 @@ def platform_edit(platform_id: int) -> Response | tuple[str, int]:
             deployment_policy=_policy(f.get("policy"))))
     except PlatformError as exc:
         return _platform_page(platform_id, 400, str(exc))
+    audit.record(db(), audit.console_actor(), "platform.edited", audit.platform_label(target), platform_id=target.id)
     db().commit()
     return _done("admin.platform", "platform-saved", platform_id=platform_id)
 
@@ -116,6 +118,8 @@ def platform_enabled(platform_id: int) -> Response:
     if wanted not in {"0", "1"}:
         abort(400, description="Say whether to enable (1) or disable (0) the platform.")
     target.enabled = wanted == "1"
+    audit.record(db(), audit.console_actor(), "platform.enabled" if target.enabled else "platform.disabled",
+                 audit.platform_label(target), platform_id=target.id)
     db().commit()
     return _done("admin.platform", "platform-enabled" if wanted == "1" else "platform-disabled",
                  platform_id=platform_id)
@@ -126,9 +130,11 @@ def platform_enabled(platform_id: int) -> Response:
 def deployment_add(platform_id: int) -> Response | tuple[str, int]:
     target = scoped_platform(platform_id)
     try:
-        operations.add_deployment_id(db(), target, request.form.get("deployment_id", ""))
+        added = operations.add_deployment_id(db(), target, request.form.get("deployment_id", ""))
     except PlatformError as exc:
         return _platform_page(platform_id, 400, str(exc))
+    audit.record(db(), audit.console_actor(), "deployment.added", f"{added} of {audit.platform_label(target)}",
+                 platform_id=target.id)
     db().commit()
     return _done("admin.platform", "deployment-added", platform_id=platform_id)
 
@@ -138,9 +144,11 @@ def deployment_add(platform_id: int) -> Response | tuple[str, int]:
 def deployment_remove(platform_id: int, deployment_pk: int) -> Response | tuple[str, int]:
     target = scoped_platform(platform_id)
     try:
-        operations.remove_deployment(db(), target, deployment_pk)
+        removed = operations.remove_deployment(db(), target, deployment_pk)
     except PlatformError as exc:
         return _platform_page(platform_id, 404, str(exc))
+    audit.record(db(), audit.console_actor(), "deployment.removed", f"{removed} of {audit.platform_label(target)}",
+                 platform_id=target.id)
     db().commit()
     return _done("admin.platform", "deployment-removed", platform_id=platform_id)
 
@@ -164,7 +172,8 @@ def keys() -> tuple[str, int]:
 @console_page
 @local_only
 def key_rotate() -> Response:
-    rotate_key(db(), runtime().box)
+    added = rotate_key(db(), runtime().box)
+    audit.record(db(), audit.console_actor(), "key.rotated", added.kid)
     db().commit()
     return _done("admin.keys", "key-rotated")
 
@@ -177,6 +186,7 @@ def key_retire(kid: str) -> Response | tuple[str, int]:
         retire_key(db(), kid)
     except ToolKeyError as exc:
         return _keys_page(400, str(exc).replace("`skillbite keys rotate`", "Rotate"))
+    audit.record(db(), audit.console_actor(), "key.retired", kid)
     db().commit()
     return _done("admin.keys", "key-retired")
 
@@ -212,14 +222,16 @@ def lrs_add() -> Response | tuple[str, int]:
         batch_size = int(f.get("batch_size", "200") or 200)
         if not f.get("username", "").strip() or not f.get("password", ""):
             raise xapi.XapiError("Give the LRS's Basic auth key (username) and secret (password).")
-        xapi.add_destination(db(), runtime().box, name=f.get("name", "").strip() or f.get("endpoint", "").strip(),
-                             endpoint=f.get("endpoint", "").strip(), username=f.get("username", "").strip(),
-                             password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"),
-                             batch_size=batch_size, platform_id=platform_id,
-                             deployment_id=f.get("deployment_id", "").strip() or None)
+        added = xapi.add_destination(
+            db(), runtime().box, name=f.get("name", "").strip() or f.get("endpoint", "").strip(),
+            endpoint=f.get("endpoint", "").strip(), username=f.get("username", "").strip(),
+            password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"), batch_size=batch_size,
+            platform_id=platform_id, deployment_id=f.get("deployment_id", "").strip() or None)
     except ValueError as exc:  # XapiError, or a number that is not one
         message = str(exc) if isinstance(exc, xapi.XapiError) else "Batch size and platform must be numbers."
         return _lrs_page(400, message, {k: v for k, v in f.items() if k != "password"})
+    audit.record(db(), audit.console_actor(), "lrs.added", f"{added.name} ({added.endpoint})",
+                 platform_id=platform_id)
     db().commit()
     return _done("admin.lrs", "lrs-added")
 
@@ -244,6 +256,8 @@ def lrs_remove(destination_id: int) -> Response:
     row = operations.scoped_destination(db(), viewer().platform_id, destination_id)
     if row is None:
         abort(404, description=f"There is no LRS {destination_id} in your console.")
+    audit.record(db(), audit.console_actor(), "lrs.removed", f"{row.name} ({row.endpoint})",
+                 platform_id=row.platform_id)
     xapi.remove_destination(db(), row.id)
     db().commit()
     return _done("admin.lrs", "lrs-removed")

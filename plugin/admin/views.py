@@ -10,7 +10,7 @@ import secrets
 from flask import abort, current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from plugin.admin import accounts, activity, charts
+from plugin.admin import accounts, activity, audit, charts
 from plugin.admin.access import SESSION_KEY, console_page, current_viewer, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.web.context import db
@@ -53,6 +53,8 @@ def login() -> Response | tuple[str, int]:
         return page("login.html", 429 if refused.locked else 401, error=refused.message, email=email,
                     next=request.form.get("next", ""))
     token = accounts.open_session(db(), account)
+    audit.record(db(), audit.Actor("local", account.email), "console.signed_in", account.email,
+                 detail=f"from {request.remote_addr or 'an unknown address'}")
     db().commit()
     session.clear()  # a fresh session on sign-in: nothing set before it carries over (session fixation)
     session[SESSION_KEY] = token
@@ -65,6 +67,8 @@ def logout() -> Response:
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
         accounts.close_session(db(), token)
+        who = audit.console_actor()
+        audit.record(db(), who, "console.signed_out", who.name)
         db().commit()
     session.clear()
     return redirect(url_for("admin.login", done="signed-out"), code=303)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti.registration import fetch_platform_configuration
+from plugin.admin import audit
 from plugin.logs import event
 from plugin.registration.services import canvas_configuration, register_with_platform, tool_description
 from plugin.web.context import db, runtime
@@ -53,6 +54,10 @@ def finish() -> str:
     session = db()
     platform = register_with_platform(session, runtime().config, runtime().http,
                                       values["openid_configuration"], values.get("registration_token"))
+    session.flush()
+    # Whoever opened this page came from the LMS's admin screens; the LMS vouched for them with its token.
+    audit.record(session, audit.Actor("platform", f"dynamic registration from {platform.issuer}"),
+                 "platform.registered", audit.platform_label(platform), platform_id=platform.id)
     session.commit()
     event(log, "platform registered", platform_id=platform.id, issuer=platform.issuer, method="dynamic")
     return render_template("registration/done.html", platform=platform)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g, request
 
+from plugin.admin.audit import OPERATOR, Actor
 from plugin.web.context import runtime
 from plugin.web.csrf import FIELD as CSRF_FIELD
 from plugin.web.csrf import HEADER as CSRF_HEADER
@@ -28,18 +29,21 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1
 @dataclass(frozen=True)
 class AdminScope:
     platform_id: int | None  # None: every platform (operator token, local admin)
+    actor: Actor  # who, for the activity log
 
 
 def _holds_operator_token() -> bool:
     token = runtime().config.admin_token
     header = request.headers.get("Authorization", "")
-    return bool(token) and header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode())
+    if not token or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[7:].encode(), token.encode())
 
 
 def current_admin() -> AdminScope | None:
     """The caller's scope, or None; a console viewer's unsafe request without its CSRF value gets 403."""
     if _holds_operator_token():
-        return AdminScope(platform_id=None)
+        return AdminScope(platform_id=None, actor=OPERATOR)
     from plugin.admin.access import current_viewer  # the console builds on the web layer, not the reverse
 
     viewer = current_viewer()
@@ -50,7 +54,7 @@ def current_admin() -> AdminScope | None:
         if not hmac.compare_digest(sent, viewer.csrf):
             abort(403, description="This request did not come from the admin console: send the console's "
                                    f"CSRF value in the {CSRF_HEADER} header, or use the operator token.")
-    return AdminScope(platform_id=viewer.platform_id)
+    return AdminScope(platform_id=viewer.platform_id, actor=Actor(viewer.kind, viewer.actor or viewer.label))
 
 
 def require_admin(view: F) -> F:

@@ -8,11 +8,12 @@ import sys
 import click
 import requests
 
+from plugin.admin import audit
 from plugin.db import transaction
 from plugin.outbox.cli import command_runtime
 from plugin.xapi import services
 from plugin.xapi.delivery import LrsClient
-from plugin.xapi.models import XAPI_VERSIONS
+from plugin.xapi.models import XAPI_VERSIONS, LrsDestination
 
 
 @click.group("lrs")
@@ -38,7 +39,10 @@ def lrs_add(endpoint: str, username: str, password: str, name: str | None, platf
                 session, runtime.box, name=name or endpoint, endpoint=endpoint, username=username,
                 password=password, xapi_version=xapi_version, batch_size=batch_size, platform_id=platform_id,
                 deployment_id=deployment_id)
+            session.flush()
             lrs_id = row.id
+            audit.record(session, audit.cli_actor(), "lrs.added", f"{row.name} ({row.endpoint})",
+                         platform_id=platform_id)
     except services.XapiError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Added LRS {lrs_id}. Check it with `skillbite lrs test {lrs_id}`.")
@@ -65,7 +69,11 @@ def lrs_remove(lrs_id: int) -> None:
     """Remove an LRS (queued statements then go to the next matching one, or are held)."""
     try:
         with command_runtime() as runtime, transaction(runtime.sessions) as session:
+            removed = session.get(LrsDestination, lrs_id)
             services.remove_destination(session, lrs_id)
+            assert removed is not None, "remove_destination refuses an unknown id"
+            audit.record(session, audit.cli_actor(), "lrs.removed", f"{removed.name} ({removed.endpoint})",
+                         platform_id=removed.platform_id)
     except services.XapiError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Removed LRS {lrs_id}.")

@@ -7,6 +7,7 @@ import json
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request
 
+from plugin.admin import audit
 from plugin.outbox import services as outbox
 from plugin.web.admin import require_admin
 from plugin.web.context import db, runtime
@@ -74,5 +75,7 @@ def replay() -> Response:
         abort(400, description='ids must be a list of message ids, e.g. {"ids": [12, 13]}')
     session = db()
     count = outbox.replay(session, ids=ids, kind=body.get("kind"), platform_id=g.admin.platform_id)
+    audit.record(session, g.admin.actor, "delivery.replayed", audit.replayed(count, body.get("kind"), ids),
+                 platform_id=g.admin.platform_id)
     session.commit()
     return Response(json.dumps({"replayed": count}), mimetype="application/json")

@@ -1,4 +1,4 @@
-"""The admin console in real Chromium: sign in, dashboard and platforms on a phone and a desktop, axe-core."""
+"""The admin console in real Chromium: sign in, dashboard, platforms and activity on a phone and a desktop, axe-core."""
 
 from __future__ import annotations
 
@@ -54,6 +54,12 @@ def test_admin_signs_in_and_reads_dashboard_and_platforms(live_server: Any, cons
     page.wait_for_url(f"{live_server.url}/admin/platforms")
     assert page.get_by_role("link", name="Acme Moodle").is_visible()
     assert f"{live_server.url}/lti/register" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Activity").click()
+    page.wait_for_url(f"{live_server.url}/admin/activity")
+    assert page.get_by_role("cell", name=f"{EMAIL}", exact=True).is_visible()  # the sign-in just now
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
     assert problems == []  # no CSP refusal or script error on any page

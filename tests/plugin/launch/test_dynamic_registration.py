@@ -10,6 +10,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from plugin.admin.models import AdminAction
 from plugin.platforms.models import Platform
 from tests.support.browser import RequestsBrowser
 from tests.support.first_page import first_page
@@ -95,6 +96,10 @@ def test_registration_stores_the_platform_and_its_deployment(lms, browser, live_
         lms.auth_login_url, lms.auth_token_url, lms.jwks_url)
     assert [d.deployment_id for d in stored.deployments] == [record["deployment_id"]]
     assert (stored.registered_by, stored.product) == ("dynamic", "moodle")
+    with live_server.app.extensions["skillbite"].sessions() as s:  # the activity log names how it came
+        [entry] = s.scalars(sa.select(AdminAction)).all()
+    assert (entry.action, entry.platform_id, entry.actor_kind) == ("platform.registered", stored.id, "platform")
+    assert entry.actor == f"dynamic registration from {lms.issuer}"
 
 
 def test_launch_from_the_newly_registered_client_works(lms, browser, live_server):

@@ -1,0 +1,95 @@
+"""The activity log: each change names who made it; LMS administrators see their own platform's entries;
+a refused change leaves no entry; the command line and the operator API are recorded too."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from plugin.admin.models import AdminAction
+from plugin.cli import main
+from plugin.web.csrf import HEADER as CSRF_HEADER
+from tests.plugin.admin.conftest import EMAIL
+
+
+def _entries(runtime: Any) -> list[AdminAction]:
+    with runtime.sessions() as session:
+        return list(session.scalars(sa.select(AdminAction).order_by(AdminAction.id)))
+
+
+def _rows(html: str) -> list[str]:
+    """The activity page's table rows, as text."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>") if "<td" in row]
+
+
+def test_console_changes_name_the_admin_and_the_platform(local: Any, tenants: Any, runtime: Any) -> None:
+    a, _ = tenants
+    assert local.post(f"/admin/platforms/{a.platform_id}/enabled",
+                      data={"csrf": local.csrf, "enabled": "0"}).status_code == 303
+    assert local.post("/admin/keys/rotate", data={"csrf": local.csrf}).status_code == 303
+    signed_in, disabled, rotated = _entries(runtime)
+    assert (signed_in.action, signed_in.actor, signed_in.platform_id) == ("console.signed_in", EMAIL, None)
+    assert (disabled.action, disabled.actor, disabled.actor_kind) == ("platform.disabled", EMAIL, "local")
+    assert disabled.platform_id == a.platform_id and "Tenant A" in disabled.target
+    assert (rotated.action, rotated.platform_id) == ("key.rotated", None)
+
+    rows = _rows(local.get("/admin/activity").get_data(as_text=True))
+    assert rows[0].endswith(f"{EMAIL} added the tool signing key {rotated.target}")  # newest first
+    assert f"{EMAIL} disabled the platform Tenant A" in rows[1]
+
+
+def test_an_lms_admin_sees_only_their_platforms_entries(local: Any, lti_admin: Any, tenants: Any) -> None:
+    a, b = tenants
+    local.post(f"/admin/platforms/{b.platform_id}/deployments", data={"csrf": local.csrf, "deployment_id": "b-2"})
+    admin = lti_admin(a.platform_id)
+    assert admin.post(f"/admin/platforms/{a.platform_id}/deployments", {"deployment_id": "a-2"}).status_code == 303
+
+    page = admin.get("/admin/activity").get_data(as_text=True)
+    [row] = _rows(page)
+    assert "(LMS administrator, Tenant A) added the deployment a-2 of Tenant A" in row
+    assert "b-2" not in page and EMAIL not in page  # another tenant's change, and the operator's sign-in
+    everything = _rows(local.get("/admin/activity").get_data(as_text=True))
+    assert len(everything) == 3  # the sign-in and both deployments
+
+
+def test_a_refused_change_leaves_no_entry(local: Any, tenants: Any, runtime: Any) -> None:
+    a, _ = tenants
+    refused = local.post(f"/admin/platforms/{a.platform_id}/deployments", data={"csrf": local.csrf,
+                                                                               "deployment_id": " "})
+    assert refused.status_code == 400
+    assert [e.action for e in _entries(runtime)] == ["console.signed_in"]
+
+
+def test_the_command_line_and_the_operator_api_are_recorded(app: Any, runtime: Any, admin_account: str,
+                                                            tenants: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = runtime.config
+    for name, value in {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_MASTER_KEY": config.master_key,
+                        "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}.items():
+        monkeypatch.setenv(name, value)
+    assert CliRunner().invoke(main, ["admin", "disable", "--email", EMAIL.upper()]).exit_code == 0
+    runtime.config = dataclasses.replace(config, admin_token="operator-secret")
+    replayed = app.test_client().post("/admin/outbox/replay", json={"kind": "xapi"},
+                                      headers={"Authorization": "Bearer operator-secret"})
+    assert replayed.get_json() == {"replayed": 2}
+
+    disabled, replay = _entries(runtime)
+    assert (disabled.action, disabled.actor_kind, disabled.target) == ("admin.disabled", "cli", EMAIL)
+    assert disabled.actor.startswith("command line (")
+    assert (replay.actor_kind, replay.actor, replay.target) == ("operator", "operator token",
+                                                                "2 xapi messages (every parked one)")
+
+
+def test_an_lms_admins_api_replay_names_them(lti_admin: Any, tenants: Any, runtime: Any) -> None:
+    a, _ = tenants
+    admin = lti_admin(a.platform_id)
+    admin.client.post("/admin/outbox/replay", json={"ids": [a.parked_id]},
+                      query_string={"lt": admin.token}, headers={CSRF_HEADER: admin.csrf})
+    [entry] = _entries(runtime)
+    assert entry.platform_id == a.platform_id and entry.actor_kind == "lti"
+    assert entry.target == f"1 outbox message (ids {a.parked_id})"

@@ -35,6 +35,10 @@ ACTIONS = {
     "delivery.replayed": "queued parked messages again:",
     "credential.revoked": "revoked the credential",
     "course.imported": "imported the course",
+    "api_token.created": "created the API token",
+    "api_token.revoked": "revoked the API token",
+    "credential.reissued": "re-issued the credential",
+    "credential_key.rotated": "added the credential signing key",
     "admin.created": "created the admin account",
     "admin.disabled": "disabled the admin account",
     "admin.enabled": "enabled the admin account",
@@ -46,7 +50,8 @@ ACTIONS = {
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "local" (console account), "lti" (LMS administrator), "operator" (API token), "cli", "platform"
+    kind: str  # "local" (console account), "lti" (LMS administrator), "operator" (operator token),
+    #            "api" (a course API token), "cli", "platform" (dynamic registration)
     name: str
 
 

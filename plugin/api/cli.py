@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from plugin.admin import audit
 from plugin.catalog.cli import database
 from plugin.db import transaction
 
@@ -27,6 +28,7 @@ def token_create(name: str) -> None:
     with database() as sessions, transaction(sessions) as session:
         row, clear = create_token(session, name)
         token_id = row.id
+        audit.record(session, audit.cli_actor(), "api_token.created", f"#{token_id} {row.name} ({row.prefix}…)")
     click.echo(f"Token {token_id} ({name}): {clear}")
     click.echo("Keep it safe: it is not stored and cannot be shown again.", err=True)
 
@@ -49,4 +51,5 @@ def token_revoke(token_id: int) -> None:
     with database() as sessions, transaction(sessions) as session:
         if not revoke_token(session, token_id):
             raise click.ClickException(f"No active token {token_id} (`skillbite api token list`).")
+        audit.record(session, audit.cli_actor(), "api_token.revoked", f"#{token_id}")
     click.echo(f"Token {token_id} revoked.")

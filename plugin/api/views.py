@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
+from plugin.admin import audit
 from plugin.api.services import authenticate
 from plugin.catalog.package import PackageInvalid
 from plugin.catalog.schemas import CourseOut, ErrorOut, ImportResultOut, ProblemOut
@@ -28,13 +29,15 @@ def require_token(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or authenticate(db(), token.strip()) is None:
+        found = authenticate(db(), token.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
             response = error_response(401, "Unauthorized", "A valid API token is required.",
                                       "Send `Authorization: Bearer <token>`; create one with "
                                       "`skillbite api token create --name NAME`.", "unauthorized")
             response.headers["WWW-Authenticate"] = 'Bearer realm="skillbite"'
             return response
         db().commit()  # last_used_at
+        g.api_actor = audit.Actor("api", f"API token #{found.id} ({found.name})")
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -57,6 +60,9 @@ def import_course() -> tuple[Response, int] | Response:
                               "(Content-Type: application/zip).", "no_package")
     try:
         result = import_package(db(), data)
+        if result.created:
+            audit.record(db(), g.api_actor, "course.imported", f"{result.course.title} ({result.course.slug})",
+                         detail=f"version {result.version.number}")
         db().commit()
     except PackageInvalid as exc:
         db().rollback()

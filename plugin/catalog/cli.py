@@ -10,6 +10,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from plugin.admin import audit
 from plugin.db import make_engine, make_sessionmaker, transaction
 
 
@@ -57,6 +58,10 @@ def course_import(path: Path) -> None:
         try:
             with transaction(sessions) as session:
                 result = import_package(session, path, progress)
+                if result.created:
+                    audit.record(session, audit.cli_actor(), "course.imported",
+                                 f"{result.course.title} ({result.course.slug})",
+                                 detail=f"version {result.version.number}")
                 summary = (result.created, result.course.slug, result.version.number, result.version.title,
                            len(result.version.nuggets), result.warnings)
         except PackageInvalid as exc:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import click
 import sqlalchemy as sa
 
+from plugin.admin import audit
 from plugin.config import Config, ConfigError
 from plugin.credentials.issuer import IssuerSettings, rotate_key
 from plugin.credentials.models import IssuedCredential
@@ -67,6 +68,8 @@ def revoke(credential_id: str, reason: str) -> None:
             found = _find(session, credential_id)
             revoke_credential(session, found, reason, settings)
             url = found.document["id"]
+            audit.record(session, audit.cli_actor(), "credential.revoked", found.public_id,
+                         platform_id=found.platform_id, detail=reason.strip())
     except CredentialError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked {url}. Verifiers see it revoked when they next fetch the status list.")
@@ -78,8 +81,11 @@ def reissue(credential_id: str) -> None:
     """Revoke a credential as superseded and issue a fresh one to the same learner."""
     try:
         with _context() as (settings, sessions), transaction(sessions) as session:
-            fresh = reissue_credential(session, _find(session, credential_id), settings=settings)
+            old = _find(session, credential_id)
+            fresh = reissue_credential(session, old, settings=settings)
             url = fresh.document["id"]
+            audit.record(session, audit.cli_actor(), "credential.reissued", old.public_id,
+                         platform_id=old.platform_id, detail=f"new credential {fresh.public_id}")
     except CredentialError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Re-issued as {url}.")
@@ -103,4 +109,5 @@ def rotate(platform_id: int | None) -> None:
     with _context() as (settings, sessions), transaction(sessions) as session:
         key = rotate_key(session, settings.box, platform_id)
         method = settings.verification_method(key)
+        audit.record(session, audit.cli_actor(), "credential_key.rotated", method, platform_id=platform_id)
     click.echo(f"New signing key {method}.")

@@ -11,6 +11,7 @@ from types import FrameType
 
 import click
 
+from plugin.admin import audit
 from plugin.config import Config
 from plugin.db import transaction
 from plugin.metrics.exposition import start_worker_metrics
@@ -104,6 +105,8 @@ def outbox_replay(ids: tuple[int, ...], kind: str | None, platform_id: int | Non
     with command_runtime() as runtime, transaction(runtime.sessions) as session:
         count = services.replay(session, ids=list(ids) or None, kind=kind, platform_id=platform_id,
                                 status=Status.HELD if held else Status.PARKED)
+        audit.record(session, audit.cli_actor(), "delivery.replayed", audit.replayed(count, kind, list(ids) or None),
+                     platform_id=platform_id, detail="held messages" if held else None)
     click.echo(f"{count} message(s) queued again.")
 
 

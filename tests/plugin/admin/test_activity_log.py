@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from plugin.admin.models import AdminAction
+from plugin.catalog.package import write_zip
 from plugin.cli import main
 from plugin.web.csrf import HEADER as CSRF_HEADER
 from tests.plugin.admin.conftest import EMAIL
+from tests.plugin.catalog.packages import package
 
 
 def _entries(runtime: Any) -> list[AdminAction]:
@@ -93,3 +95,46 @@ def test_an_lms_admins_api_replay_names_them(lti_admin: Any, tenants: Any, runti
     [entry] = _entries(runtime)
     assert entry.platform_id == a.platform_id and entry.actor_kind == "lti"
     assert entry.target == f"1 outbox message (ids {a.parked_id})"
+
+
+def test_api_tokens_and_the_courses_they_import_are_recorded(app: Any, runtime: Any) -> None:
+    config = runtime.config
+    env = {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_MASTER_KEY": config.master_key,
+           "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}
+    created = CliRunner().invoke(main, ["api", "token", "create", "--name", "pipeline"], env=env)
+    token = re.search(r"sb_[\w-]{20,}", created.output)
+    assert token, created.output
+    auth = {"Authorization": f"Bearer {token.group(0)}", "Content-Type": "application/zip"}
+    client = app.test_client()
+    zipped = write_zip(package().files)
+    assert client.post("/api/v1/courses", headers=auth, data=zipped).status_code == 201
+    assert client.post("/api/v1/courses", headers=auth, data=zipped).status_code == 200  # unchanged: no entry
+    assert CliRunner().invoke(main, ["api", "token", "revoke", "1"], env=env).exit_code == 0
+
+    made, imported, revoked = _entries(runtime)
+    assert (made.action, made.actor_kind, made.target) == ("api_token.created", "cli", "#1 pipeline (sb_" +
+                                                           token.group(0)[3:10] + "…)")
+    assert (imported.action, imported.actor, imported.detail) == ("course.imported", "API token #1 (pipeline)",
+                                                                  "version 1")
+    assert (revoked.action, revoked.target) == ("api_token.revoked", "#1")
+    assert token.group(0) not in " ".join(f"{e.target} {e.detail}" for e in _entries(runtime))  # never the secret
+
+
+def test_replays_and_credential_keys_from_the_command_line_are_recorded(runtime: Any, tenants: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    a, _ = tenants
+    config = runtime.config
+    for name, value in {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_BASE_URL": config.base_url,
+                        "SKILLBITE_MASTER_KEY": config.master_key,
+                        "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}.items():
+        monkeypatch.setenv(name, value)
+    replayed = CliRunner().invoke(main, ["outbox", "replay", "--platform-id", str(a.platform_id)])
+    assert replayed.exit_code == 0, replayed.output
+    rotated = CliRunner().invoke(main, ["credential", "rotate-key", "--platform", str(a.platform_id)])
+    assert rotated.exit_code == 0, rotated.output
+
+    replay, key = _entries(runtime)
+    assert (replay.action, replay.platform_id, replay.target) == ("delivery.replayed", a.platform_id,
+                                                                  "1 outbox message (every parked one)")
+    assert (key.action, key.platform_id) == ("credential_key.rotated", a.platform_id)
+    assert key.target in rotated.output  # the new key's verification method, as the command printed it

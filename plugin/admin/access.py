@@ -21,6 +21,7 @@ from flask import abort, g, redirect, request, session, url_for
 from flask.sansio.app import App
 
 from plugin.admin.accounts import SESSION_MAX, load_session
+from plugin.admin.audit import launch_actor
 from plugin.launch.access import current_launch
 from plugin.launch.tokens import FIELD, token_from_request
 from plugin.platforms.models import Platform
@@ -66,9 +67,8 @@ def _find_viewer() -> Viewer | None:
     launch = current_launch()
     if launch is not None and launch.role == "admin":
         name = launch.platform.name if launch.platform else f"platform {launch.platform_id}"
-        person = (launch.user.name or launch.user.subject) if launch.user else "anonymous"
         return Viewer("lti", launch.platform_id, f"LMS administrator, {name}", csrf_for(launch.id),
-                      token_from_request(), actor=f"{person} (LMS administrator, {name})")
+                      token_from_request(), actor=launch_actor(launch).name)
     return None
 
 

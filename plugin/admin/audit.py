@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from plugin.admin.models import AdminAction
 from plugin.db import utcnow
+from plugin.launch.models import LaunchSession
 from plugin.platforms.models import Platform
 
 # What each action code means, as the console's activity page says it ("<who> <does what> <target>").
@@ -65,6 +66,14 @@ def cli_actor() -> Actor:
 
 
 OPERATOR = Actor("operator", "operator token")
+
+
+def launch_actor(launch: LaunchSession) -> Actor:
+    """Someone acting through their LMS launch: their name and role, and their organisation."""
+    person = (launch.user.name or launch.user.subject) if launch.user else "anonymous"
+    where = launch.platform.name if launch.platform and launch.platform.name else f"platform {launch.platform_id}"
+    role = "LMS administrator" if launch.role == "admin" else launch.role
+    return Actor("lti", f"{person} ({role}, {where})")
 
 
 def console_actor() -> Actor:

@@ -176,11 +176,13 @@ def content_import() -> tuple[str, int]:
         return _content_page(400, problems=["Choose a .zip file of the course folder (the folder with "
                                             "course.yaml)."])
     try:
-        result = import_package(db(), upload.stream.read())
+        # An LMS administrator imports for their organisation; a local admin into the shared library.
+        result = import_package(db(), upload.stream.read(), owner=viewer().platform_id)
     except PackageInvalid as exc:
         return _content_page(422, problems=[str(p) for p in exc.problems])
     if result.created:
         audit.record(db(), audit.console_actor(), "course.imported",
-                     f"{result.course.title} ({result.course.slug})", detail=f"version {result.version.number}")
+                     f"{result.course.title} ({result.course.slug})", detail=f"version {result.version.number}",
+                     platform_id=viewer().platform_id)
     db().commit()
     return _content_page(result=result)

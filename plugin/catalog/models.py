@@ -31,6 +31,21 @@ class Course(Base):
                                                                 post_update=True)
 
 
+class CourseOwner(Base):
+    """The organisation (LMS platform) whose instructors or LMS administrators brought a course in.
+
+    A course without a row belongs to the installation's shared library, which the operator manages
+    (command line, course API, the console's local admins). Only its owner may publish new versions of a
+    course: an instructor of one organisation cannot replace the content another organisation (or the
+    operator) published under the same slug.
+    """
+
+    __tablename__ = "course_owner"
+
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id"), index=True)
+
+
 class CourseVersion(Base):
     """One published import of a course. Never changed after publication: a changed package makes a new one."""
 

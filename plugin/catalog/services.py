@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
-from plugin.catalog.models import Asset, Course, CourseVersion, Module, Nugget, QuizItem
-from plugin.catalog.package import MANIFEST, PackageFiles, Problem, read_package, write_zip
+from plugin.catalog.models import Asset, Course, CourseOwner, CourseVersion, Module, Nugget, QuizItem
+from plugin.catalog.package import MANIFEST, PackageFiles, PackageInvalid, Problem, read_package, write_zip
 from plugin.catalog.render import render_inline, render_text
 from plugin.catalog.validate import ParsedCourse, parse_package
 from plugin.db import table_of, utcnow
@@ -52,8 +52,12 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def import_package(session: Session, source: Path | bytes | io.BufferedIOBase | PackageFiles,
-                   progress: Progress = _no_progress) -> ImportResult:
+                   progress: Progress = _no_progress, *, owner: int | None = None) -> ImportResult:
     """Check a package whole, then write it as a new published version (or find it unchanged).
+
+    ``owner``: the platform whose instructor or LMS administrator imports (:class:`CourseOwner`); they may
+    publish new courses, which their organisation then owns, and new versions of those only. None: the
+    operator, who may publish any course (a new one joins the shared library).
 
     Raises :class:`~plugin.catalog.package.PackageInvalid` before writing anything. The caller commits.
     """
@@ -61,11 +65,20 @@ def import_package(session: Session, source: Path | bytes | io.BufferedIOBase | 
     progress("checking", 0, 1)
     parsed = parse_package(files)
     progress("checking", 1, 1)
-    course = session.scalar(sa.select(Course).where(Course.slug == parsed.manifest["slug"]).with_for_update())
+    slug = parsed.manifest["slug"]
+    course = session.scalar(sa.select(Course).where(Course.slug == slug).with_for_update())
     if course is None:
-        course = Course(slug=parsed.manifest["slug"], title=parsed.manifest["title"])
+        course = Course(slug=slug, title=parsed.manifest["title"])
         session.add(course)
         session.flush()
+        if owner is not None:
+            session.add(CourseOwner(course_id=course.id, platform_id=owner))
+    elif owner is not None and session.scalar(
+            sa.select(CourseOwner.platform_id).where(CourseOwner.course_id == course.id)) != owner:
+        raise PackageInvalid([Problem("course.yaml", 0, f"slug: {slug!r} is a course that another organisation "
+                                      "or the Skillbite operator published, so it cannot be replaced from here. "
+                                      "Give this course a slug of its own, or ask your Skillbite operator to "
+                                      "publish the new version.")])
     latest = course.latest_version
     if latest is not None and latest.content_hash == parsed.content_hash:
         return ImportResult(course, latest, False, parsed.warnings)

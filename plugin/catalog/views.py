@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from plugin.admin import audit
 from plugin.catalog.package import PackageInvalid
 from plugin.catalog.services import CourseNotFound, export_zip, find_course, import_package, list_courses
 from plugin.launch.access import current_launch, require_launch
@@ -34,7 +35,13 @@ def manage() -> tuple[str, int] | str:
             problems, status = ["Choose a .zip file of the course folder (the folder with course.yaml)."], 400
         else:
             try:
-                result = import_package(db(), upload.stream.read())
+                launch = current_launch()
+                assert launch is not None  # require_launch
+                result = import_package(db(), upload.stream.read(), owner=launch.platform_id)
+                if result.created:
+                    audit.record(db(), audit.launch_actor(launch), "course.imported",
+                                 f"{result.course.title} ({result.course.slug})",
+                                 detail=f"version {result.version.number}", platform_id=launch.platform_id)
                 db().commit()
             except PackageInvalid as exc:
                 db().rollback()

@@ -1,0 +1,79 @@
+"""Only a course's owner publishes its new versions: an instructor of one organisation cannot replace a
+course another organisation, or the operator's shared library, published under the same slug."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from lti.message import Role
+from plugin.admin.models import AdminAction
+from plugin.catalog.models import Course, CourseOwner, CourseVersion
+from plugin.catalog.package import PackageInvalid, write_zip
+from plugin.catalog.services import import_package
+from tests.plugin.catalog.packages import package
+from tests.plugin.player.launches import DEMO, make_platform
+
+
+def _upload(client: Any, teacher: Any, files: Any) -> Any:
+    page = client.get("/learn/manage", query_string=teacher.q())
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text)
+    assert csrf, page.text[:300]
+    return client.post("/learn/manage", query_string=teacher.q(), content_type="multipart/form-data",
+                       data={"csrf": csrf.group(1), "package": (io.BytesIO(write_zip(files)), "course.zip")})
+
+
+def _versions(runtime: Any, slug: str) -> list[int]:
+    with runtime.sessions() as session:
+        return list(session.scalars(sa.select(CourseVersion.number).join(Course, Course.id == CourseVersion.course_id)
+                                    .where(Course.slug == slug).order_by(CourseVersion.number)))
+
+
+def test_an_instructor_owns_the_course_they_bring_and_may_update_it(app: Any, client: Any, launch_as: Any,
+                                                                     runtime: Any) -> None:
+    teacher = launch_as(subject="t-a", role=Role.INSTRUCTOR, name="Tess Teacher")
+    assert "as version 1" in _upload(client, teacher, package().files).text
+    assert "as version 2" in _upload(client, teacher, package({"a": "Changed text."}).files).text
+    with runtime.sessions() as session:
+        owner = session.scalar(sa.select(CourseOwner.platform_id).join(Course).where(Course.slug == "tiny"))
+        [first, second] = session.scalars(sa.select(AdminAction).order_by(AdminAction.id)).all()
+    assert owner == teacher.platform_id
+    assert (first.action, first.platform_id, second.detail) == ("course.imported", teacher.platform_id, "version 2")
+    assert first.actor.startswith("Tess Teacher (instructor, ")
+
+
+def test_another_organisations_instructor_cannot_replace_it(app: Any, client: Any, launch_as: Any,
+                                                            runtime: Any) -> None:
+    owner = launch_as(subject="t-a", role=Role.INSTRUCTOR)
+    _upload(client, owner, package().files)
+    other = launch_as(subject="t-b", role=Role.INSTRUCTOR, platform_id=make_platform(app))
+    refused = _upload(client, other, package({"a": "Not what organisation A wrote."}).files)
+    assert refused.status_code == 422
+    assert "another organisation or the Skillbite operator published" in refused.text
+    assert _versions(runtime, "tiny") == [1]  # nothing was written
+
+
+def test_an_instructor_cannot_replace_the_shared_library(app: Any, client: Any, launch_as: Any, runtime: Any,
+                                                         demo_course: str) -> None:
+    teacher = launch_as(subject="t-a", role=Role.INSTRUCTOR)
+    refused = _upload(client, teacher, package(slug=DEMO, title="Hijacked").files)
+    assert refused.status_code == 422 and "Give this course a slug of its own" in refused.text
+    assert _versions(runtime, DEMO) == [1]
+
+
+def test_the_operator_publishes_any_course_and_the_owner_stays(app: Any, client: Any, launch_as: Any,
+                                                               runtime: Any) -> None:
+    teacher = launch_as(subject="t-a", role=Role.INSTRUCTOR)
+    _upload(client, teacher, package().files)
+    with runtime.sessions() as session, session.begin():
+        import_package(session, package({"a": "The operator's fix."}))  # owner None: the operator
+    stranger = make_platform(app)
+    with runtime.sessions() as session, session.begin(), pytest.raises(PackageInvalid):
+        import_package(session, package({"a": "Again."}), owner=stranger)
+    assert _versions(runtime, "tiny") == [1, 2]
+    with runtime.sessions() as session:
+        assert session.scalar(sa.select(CourseOwner.platform_id)) == teacher.platform_id

@@ -158,7 +158,8 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
 # --- content --------------------------------------------------------------------------------------
 
 def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
-    return page("content.html", status, courses=list_courses(db()), versions=operations.course_versions(db()),
+    return page("content.html", status, courses=list_courses(db(), viewer().platform_id),
+                versions=operations.course_versions(db()),
                 **context)
 
 

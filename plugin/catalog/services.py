@@ -125,10 +125,20 @@ def _write_version(session: Session, course: Course, parsed: ParsedCourse, numbe
     return version
 
 
-def list_courses(session: Session) -> list[Course]:
+def visible_to(platform_id: int | None) -> sa.ColumnElement[bool]:
+    """Courses people of ``platform_id`` see: the shared library and their own organisation's courses, not
+    those another organisation brought in (:class:`CourseOwner`). None: every course (the operator)."""
+    if platform_id is None:
+        return sa.true()
+    owner = table_of(CourseOwner)
+    return ~sa.exists().where(owner.c.course_id == Course.id, owner.c.platform_id != platform_id)
+
+
+def list_courses(session: Session, platform_id: int | None = None) -> list[Course]:
+    """Published courses by title, as :func:`visible_to` ``platform_id``."""
     return list(session.scalars(
-        sa.select(Course).where(Course.latest_version_id.is_not(None)).order_by(Course.title)
-        .options(selectinload(Course.latest_version))))
+        sa.select(Course).where(Course.latest_version_id.is_not(None), visible_to(platform_id))
+        .order_by(Course.title).options(selectinload(Course.latest_version))))
 
 
 @dataclass(frozen=True)
@@ -140,10 +150,13 @@ class CatalogEntry:
 
 
 def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
-    course, version = table_of(Course), table_of(CourseVersion)
-    size = sa.select(sa.func.count()).select_from(course).where(course.c.latest_version_id.is_not(None))
+    course, version, owner = table_of(Course), table_of(CourseVersion), table_of(CourseOwner)
+    # visible_to, with the platform as a parameter: no other organisation owns the course.
+    visible = ~sa.exists().where(owner.c.course_id == course.c.id,
+                                 owner.c.platform_id != sa.bindparam("platform", type_=sa.Integer()))
+    size = sa.select(sa.func.count()).select_from(course).where(course.c.latest_version_id.is_not(None), visible)
     page = (sa.select(course.c.slug, course.c.title, version.c.summary, version.c.minutes)
-            .join(version, version.c.id == course.c.latest_version_id)
+            .join(version, version.c.id == course.c.latest_version_id).where(visible)
             .order_by(course.c.title, course.c.id)
             .offset(sa.bindparam("skip", type_=sa.Integer())).limit(sa.bindparam("size", type_=sa.Integer())))
     return DriverStatement(lambda _: size), DriverStatement(lambda _: page)
@@ -153,18 +166,22 @@ def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
 _CATALOG_SIZE, _CATALOG_PAGE = _catalog_statements()
 
 
-def catalog_page(session: Session, page: int = 1, per_page: int = 25) -> tuple[list[CatalogEntry], int]:
-    """One page of the learners' catalog (only the columns it shows) and the number of pages."""
-    size = _CATALOG_SIZE.first(session, {})
+def catalog_page(session: Session, platform_id: int, page: int = 1, per_page: int = 25
+                 ) -> tuple[list[CatalogEntry], int]:
+    """One page of the catalog people of ``platform_id`` see (only the columns it shows), and the number of
+    pages."""
+    size = _CATALOG_SIZE.first(session, {"platform": platform_id})
     total = int(size[0]) if size else 0
     if not total:
         return [], 1
-    rows = _CATALOG_PAGE.rows(session, {"skip": (max(page, 1) - 1) * per_page, "size": per_page})
+    rows = _CATALOG_PAGE.rows(session, {"platform": platform_id, "skip": (max(page, 1) - 1) * per_page,
+                                        "size": per_page})
     return [CatalogEntry(*row) for row in rows], max(1, -(-total // per_page))
 
 
-def course_by_slug(session: Session, slug: str) -> Course:
-    course = session.scalar(sa.select(Course).where(Course.slug == slug))
+def course_by_slug(session: Session, slug: str, platform_id: int | None = None) -> Course:
+    """A published course, as :func:`visible_to` ``platform_id`` (else :class:`CourseNotFound`)."""
+    course = session.scalar(sa.select(Course).where(Course.slug == slug, visible_to(platform_id)))
     if course is None or course.latest_version_id is None:
         raise CourseNotFound(slug)
     return course
@@ -178,10 +195,10 @@ def get_version(session: Session, version_id: int) -> CourseVersion:
     return version
 
 
-def find_course(session: Session, ref: str) -> Course:
-    """A course by id or slug (what people type on the command line)."""
-    course = session.get(Course, int(ref)) if ref.isdigit() else session.scalar(
-        sa.select(Course).where(Course.slug == ref))
+def find_course(session: Session, ref: str, platform_id: int | None = None) -> Course:
+    """A course by id or slug (what people type on the command line), as :func:`visible_to` ``platform_id``."""
+    course = session.scalar(sa.select(Course).where(
+        Course.id == int(ref) if ref.isdigit() else Course.slug == ref, visible_to(platform_id)))
     if course is None or course.latest_version_id is None:
         raise CourseNotFound(ref)
     return course

@@ -8,6 +8,7 @@ from plugin.admin import audit
 from plugin.catalog.package import PackageInvalid
 from plugin.catalog.services import CourseNotFound, export_zip, find_course, import_package, list_courses
 from plugin.launch.access import current_launch, require_launch
+from plugin.launch.models import LaunchSession
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
 
@@ -15,17 +16,18 @@ bp = Blueprint("catalog", __name__, template_folder="templates")
 AUTHORS = frozenset({"instructor", "admin"})
 
 
-def _require_author() -> None:
+def _author() -> LaunchSession:
     launch = current_launch()
     if launch is None or launch.role not in AUTHORS:
         abort(403, description="Only instructors and administrators can manage courses. "
                                "Open Skillbite from your LMS as an instructor.")
+    return launch
 
 
 @bp.route("/learn/manage", methods=["GET", "POST"])
 @require_launch
 def manage() -> tuple[str, int] | str:
-    _require_author()
+    launch = _author()
     result = problems = None
     status = 200
     if request.method == "POST":
@@ -35,8 +37,6 @@ def manage() -> tuple[str, int] | str:
             problems, status = ["Choose a .zip file of the course folder (the folder with course.yaml)."], 400
         else:
             try:
-                launch = current_launch()
-                assert launch is not None  # require_launch
                 result = import_package(db(), upload.stream.read(), owner=launch.platform_id)
                 if result.created:
                     audit.record(db(), audit.launch_actor(launch), "course.imported",
@@ -46,16 +46,16 @@ def manage() -> tuple[str, int] | str:
             except PackageInvalid as exc:
                 db().rollback()
                 problems, status = [str(p) for p in exc.problems], 422
-    return render_template("catalog/manage.html", launch=current_launch(), courses=list_courses(db()),
+    return render_template("catalog/manage.html", launch=launch, courses=list_courses(db(), launch.platform_id),
                            result=result, problems=problems), status
 
 
 @bp.get("/learn/manage/<int:course_id>/export")
 @require_launch
 def export(course_id: int) -> Response:
-    _require_author()
+    launch = _author()
     try:
-        course = find_course(db(), str(course_id))
+        course = find_course(db(), str(course_id), launch.platform_id)
     except CourseNotFound:
         abort(404, description="No such course.")
     assert course.latest_version_id is not None

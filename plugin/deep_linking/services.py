@@ -18,6 +18,7 @@ from lti.deep_linking import ContentItem, LineItemRequest, deep_linking_response
 from lti.message import LaunchMessage, Role
 from lti.storage import SigningKey
 from plugin.catalog.models import Course, CourseVersion, Module, Nugget
+from plugin.catalog.services import visible_to
 from plugin.deep_linking.targets import Target
 from plugin.launch.models import LaunchSession
 from plugin.skills.models import RoleProfile
@@ -84,20 +85,21 @@ def _course_skills(version: CourseVersion) -> dict[str, str]:
     return declared
 
 
-def _versions(session: Session) -> list[CourseVersion]:
+def _versions(session: Session, platform_id: int) -> list[CourseVersion]:
+    """The latest version of every course people of ``platform_id`` see (catalog.services.visible_to)."""
     return list(session.scalars(
         sa.select(CourseVersion).join(Course, Course.latest_version_id == CourseVersion.id)
-        .order_by(CourseVersion.title, CourseVersion.id)
+        .where(visible_to(platform_id)).order_by(CourseVersion.title, CourseVersion.id)
         .options(selectinload(CourseVersion.course),
                  selectinload(CourseVersion.modules).selectinload(Module.nuggets).selectinload(Nugget.items),
                  selectinload(CourseVersion.nuggets))))
 
 
-def filter_options(session: Session) -> tuple[list[tuple[str, str]], list[str]]:
+def filter_options(session: Session, platform_id: int) -> tuple[list[tuple[str, str]], list[str]]:
     """(skills as (id, name), languages) present in the catalog, for the filter menus."""
     skills: dict[str, str] = {}
     languages: set[str] = set()
-    for version in _versions(session):
+    for version in _versions(session, platform_id):
         skills.update(_course_skills(version))
         languages.add(version.language)
     return sorted(skills.items(), key=lambda pair: pair[1].lower()), sorted(languages)
@@ -119,10 +121,10 @@ def _matches(version: CourseVersion, filters: Filters) -> bool:
     return True
 
 
-def search_catalog(session: Session, filters: Filters) -> list[CourseChoice]:
+def search_catalog(session: Session, platform_id: int, filters: Filters) -> list[CourseChoice]:
     """Courses of the catalog (latest versions) matching every filter, each with its modules and nuggets."""
     found: list[CourseChoice] = []
-    for version in _versions(session):
+    for version in _versions(session, platform_id):
         if not _matches(version, filters):
             continue
         slug = version.course.slug
@@ -156,7 +158,7 @@ def content_item(session: Session, platform_id: int, target: Target) -> ContentI
         if role is None:
             raise PickerError(f"There is no pathway {target.key!r}.")
         return ContentItem(title=role.title, text=role.description or None, custom=target.custom)
-    course = session.scalar(sa.select(Course).where(Course.slug == target.course))
+    course = session.scalar(sa.select(Course).where(Course.slug == target.course, visible_to(platform_id)))
     version = course.latest_version if course else None
     if version is None:
         raise PickerError(f"There is no course {target.course!r}.")

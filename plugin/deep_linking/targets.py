@@ -22,6 +22,7 @@ from flask import abort, url_for
 from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Course
+from plugin.catalog.services import visible_to
 from plugin.launch.models import LaunchSession
 from plugin.skills.models import RoleProfile
 
@@ -105,7 +106,8 @@ def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]
     if target.kind == "nugget":
         return url_for("player.nugget", slug=target.course, key=target.key, **carry)
     if target.kind == "module":
-        return url_for("player.nugget", slug=target.course, key=_module_entry(session, target), **carry)
+        return url_for("player.nugget", slug=target.course, key=_module_entry(session, launch.platform_id, target),
+                       **carry)
     role = session.scalar(sa.select(RoleProfile).where(
         RoleProfile.key == target.key,
         sa.or_(RoleProfile.platform_id == launch.platform_id, RoleProfile.platform_id.is_(None)))
@@ -121,9 +123,9 @@ def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]
     return url_for("plan.next_up", **carry)
 
 
-def _module_entry(session: Session, target: Target) -> str:
+def _module_entry(session: Session, platform_id: int, target: Target) -> str:
     """The first nugget of the module in the course's latest version (the player resumes from there)."""
-    course = session.scalar(sa.select(Course).where(Course.slug == target.course))
+    course = session.scalar(sa.select(Course).where(Course.slug == target.course, visible_to(platform_id)))
     version = course.latest_version if course else None
     module = next((m for m in version.modules if m.key == target.key), None) if version else None
     if module is None or not module.nuggets:

@@ -53,12 +53,12 @@ def _filters() -> Filters:
 def _page(launch: LaunchSession, problem: str | None = None, status: int = 200) -> tuple[str, int]:
     session = db()
     filters = _filters()
-    skills, languages = filter_options(session)
+    skills, languages = filter_options(session, launch.platform_id)
     message = request_message(launch)
     offered = LTI_RESOURCE_LINK in accepted_types(message)
     return render_template(
         "deep_linking/picker.html", filters=filters, skills=skills, languages=languages, durations=DURATIONS,
-        courses=search_catalog(session, filters) if offered else [],
+        courses=search_catalog(session, launch.platform_id, filters) if offered else [],
         pathways=pathways(session, launch.platform_id, filters) if offered else [],
         multiple=accepts_multiple(message), offered=offered, problem=problem,
         settings=launch.services.get("deep_linking", {}), lt=token_from_request() or "",
@@ -74,9 +74,9 @@ def picker() -> tuple[str, int]:
 @bp.get("/deep-linking/preview/<slug>")
 @require_launch
 def preview(slug: str) -> str:
-    _picker_launch()
+    launch = _picker_launch()
     try:
-        course = course_by_slug(db(), slug)
+        course = course_by_slug(db(), slug, launch.platform_id)
     except CourseNotFound:
         abort(404, description=f"There is no course {slug!r} in the catalog.")
     assert course.latest_version_id is not None

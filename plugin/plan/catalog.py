@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plugin.catalog.models import Course, CourseVersion, Module, Nugget
+from plugin.catalog.models import Course, CourseOwner, CourseVersion, Module, Nugget
 from plugin.plan.recommend import Catalog, CatalogNugget
 from plugin.skills.models import Skill, SkillFramework
 from plugin.skills.services import skills_by_ref
@@ -61,6 +61,9 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
     versions = {v.id: v for v in session.execute(sa.select(CourseVersion.id, CourseVersion.course_id,
                                                            CourseVersion.title, CourseVersion.manifest)
                                                  .where(CourseVersion.id.in_(version_ids)))}
+    owners: dict[int, int] = {course_id: platform_id for course_id, platform_id in session.execute(
+        sa.select(CourseOwner.course_id, CourseOwner.platform_id).where(
+            CourseOwner.course_id.in_([v.course_id for v in versions.values()])))}
     modules = {m.id: m for m in session.execute(sa.select(Module.id, Module.key, Module.prerequisites,
                                                           Module.version_id).where(Module.version_id.in_(version_ids)))}
     rows = list(session.execute(sa.select(Nugget.id, Nugget.version_id, Nugget.module_id, Nugget.key, Nugget.title,
@@ -85,5 +88,5 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
             id=row.id, course_id=version.course_id, course_title=version.title, key=row.key, title=row.title,
             minutes=row.minutes, position=row.position,
             skill_ids=tuple(dict.fromkeys(skill_ids[r] for r in own_refs if r in skill_ids)),
-            requires=tuple(dict.fromkeys(k for k in requires if k != row.key))))
+            requires=tuple(dict.fromkeys(k for k in requires if k != row.key)), owner=owners.get(version.course_id)))
     return Catalog.build(nuggets)

@@ -33,6 +33,7 @@ class CatalogNugget:
     position: int  # order in its course
     skill_ids: tuple[int, ...]
     requires: tuple[str, ...]  # nugget keys of the same course: its own and its module's prerequisites
+    owner: int | None = None  # the organisation whose course it is (catalog.models.CourseOwner); None: shared
 
     @property
     def ref(self) -> tuple[int, str]:
@@ -45,6 +46,18 @@ class Catalog:
     by_skill: Mapping[int, tuple[int, ...]]  # skill id → indexes into nuggets
     by_course: Mapping[int, tuple[int, ...]]
     titles: Mapping[tuple[int, str], str]
+    _views: dict[int, Catalog] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_platform(self, platform_id: int) -> Catalog:
+        """What people of ``platform_id`` may be offered: the shared library and their organisation's courses,
+        never another organisation's (catalog.services.visible_to). Built once per platform and kept."""
+        view = self._views.get(platform_id)
+        if view is None:
+            foreign = [n for n in self.nuggets if n.owner is not None and n.owner != platform_id]
+            view = self if not foreign else Catalog.build(
+                n for n in self.nuggets if n.owner is None or n.owner == platform_id)
+            self._views[platform_id] = view
+        return view
 
     @classmethod
     def build(cls, nuggets: Iterable[CatalogNugget]) -> Catalog:

@@ -211,7 +211,8 @@ def week_plan(session: Session, platform_id: int, user_id: int, now: dt.datetime
     day assuming the previous days' nuggets done. Today also gets due reviews and counts what was done."""
     now = now or utcnow()
     rows = learner_rows(session, platform_id, user_id, now)
-    return _week_plan(rows, now, catalog or current_catalog(session, rows.fingerprint), state or rows.state)
+    return _week_plan(rows, now, catalog or current_catalog(session, rows.fingerprint).for_platform(platform_id),
+                      state or rows.state)
 
 
 def _week_plan(rows: LearnerRows, now: dt.datetime, catalog: Catalog, state: LearnerState) -> WeekPlan:
@@ -241,7 +242,8 @@ def _week_plan(rows: LearnerRows, now: dt.datetime, catalog: Catalog, state: Lea
 
 def recommendations(session: Session, platform_id: int, user_id: int, limit: int = 10,
                     minutes: int | None = None) -> list[Recommendation]:
-    return rank(current_catalog(session), learner_state(session, platform_id, user_id), limit=limit,
+    return rank(current_catalog(session).for_platform(platform_id), learner_state(session, platform_id, user_id),
+                limit=limit,
                 minutes=minutes)
 
 
@@ -250,7 +252,7 @@ def overview(session: Session, platform_id: int, user_id: int, now: dt.datetime 
     """"What next" and the week's plan from one read of the learner's rows (the plan page shows both)."""
     now = now or utcnow()
     rows = learner_rows(session, platform_id, user_id, now)
-    catalog = current_catalog(session, rows.fingerprint)
+    catalog = current_catalog(session, rows.fingerprint).for_platform(platform_id)
     return rank(catalog, rows.state, limit=limit), _week_plan(rows, now, catalog, rows.state)
 
 

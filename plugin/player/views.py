@@ -73,7 +73,7 @@ def _learner(launch: LaunchSession) -> progress.Learner | None:
 
 def _course(slug: str) -> Course:
     try:
-        return course_by_slug(db(), slug)
+        return course_by_slug(db(), slug, _launch().platform_id)
     except CourseNotFound:
         abort(404, description=f"There is no course {slug!r} here. Ask your instructor to check the "
                                "activity's `skillbite_course` setting.")
@@ -99,7 +99,7 @@ def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: b
 @require_launch
 def catalog() -> str:
     page = request.args.get("page", 1, type=int) or 1
-    courses, pages = catalog_page(db(), page)
+    courses, pages = catalog_page(db(), _launch().platform_id, page)
     return render_template("player/catalog.html", launch=_launch(), courses=courses, page=page, pages=pages)
 
 

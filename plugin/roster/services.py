@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lti.nrps import Member
 from plugin.catalog.models import Course
+from plugin.catalog.services import visible_to
 from plugin.config import Config
 from plugin.db import UTCDateTime, insert_for, table_of, utcnow
 from plugin.db_driver import DriverStatement
@@ -133,7 +134,8 @@ def context_courses(session: Session, platform_id: int, context_pk: int) -> list
     slugs = {t.course for t in (target_of(c) for c in customs) if t is not None and t.course}
     if not slugs:
         return []
-    rows = session.execute(sa.select(Course.slug, Course.title).where(Course.slug.in_(slugs)).order_by(Course.title))
+    rows = session.execute(sa.select(Course.slug, Course.title).where(Course.slug.in_(slugs), visible_to(platform_id))
+                           .order_by(Course.title))
     return [(slug, title) for slug, title in rows]
 
 

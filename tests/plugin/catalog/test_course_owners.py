@@ -15,6 +15,8 @@ from plugin.admin.models import AdminAction
 from plugin.catalog.models import Course, CourseOwner, CourseVersion
 from plugin.catalog.package import PackageInvalid, write_zip
 from plugin.catalog.services import import_package
+from plugin.deep_linking.services import Filters, search_catalog
+from plugin.plan.catalog import current_catalog
 from tests.plugin.catalog.packages import package
 from tests.plugin.player.launches import DEMO, make_platform
 
@@ -77,3 +79,32 @@ def test_the_operator_publishes_any_course_and_the_owner_stays(app: Any, client:
     assert _versions(runtime, "tiny") == [1, 2]
     with runtime.sessions() as session:
         assert session.scalar(sa.select(CourseOwner.platform_id)) == teacher.platform_id
+
+
+def test_people_of_another_organisation_never_see_it(app: Any, client: Any, launch_as: Any, runtime: Any,
+                                                      demo_course: str) -> None:
+    teacher = launch_as(subject="t-a", role=Role.INSTRUCTOR)
+    _upload(client, teacher, package(title="Organisation A's own course").files)
+    colleague = launch_as(subject="l-a")  # a learner of the same organisation
+    outsider_platform = make_platform(app)
+    outsider = launch_as(subject="l-b", platform_id=outsider_platform)
+    outsider_teacher = launch_as(subject="t-b", role=Role.INSTRUCTOR, platform_id=outsider_platform)
+
+    assert "Organisation A&#39;s own course" in client.get("/learn/courses", query_string=colleague.q()).text
+    theirs = client.get("/learn/courses", query_string=outsider.q()).text
+    assert "Organisation A" not in theirs and "Giving useful feedback" in theirs  # the shared library is shared
+    assert client.get("/learn/c/tiny", query_string=colleague.q()).status_code == 200
+    assert client.get("/learn/c/tiny", query_string=outsider.q()).status_code == 404
+    assert "Organisation A" not in client.get("/learn/manage", query_string=outsider_teacher.q()).text
+    with runtime.sessions() as session:
+        course_id = session.scalar(sa.select(Course.id).where(Course.slug == "tiny"))
+    assert client.get(f"/learn/manage/{course_id}/export", query_string=outsider_teacher.q()).status_code == 404
+    assert client.get(f"/learn/manage/{course_id}/export", query_string=teacher.q()).status_code == 200
+
+    with runtime.sessions() as session:
+        offered = current_catalog(session)
+        own = {n.course_title for n in offered.for_platform(teacher.platform_id).nuggets}
+        other = {n.course_title for n in offered.for_platform(outsider_platform).nuggets}
+        picker = [c.title for c in search_catalog(session, outsider_platform, Filters())]
+    assert own == {"Organisation A's own course", "Giving useful feedback"}
+    assert other == {"Giving useful feedback"} and picker == ["Giving useful feedback"]

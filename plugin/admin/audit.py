@@ -36,6 +36,7 @@ ACTIONS = {
     "delivery.replayed": "queued parked messages again:",
     "credential.revoked": "revoked the credential",
     "course.imported": "imported the course",
+    "course.owner": "handed over the course",
     "api_token.created": "created the API token",
     "api_token.revoked": "revoked the API token",
     "credential.reissued": "re-issued the credential",

@@ -95,15 +95,42 @@ def course_export(ref: str, path: Path) -> None:
 
 @course.command("list")
 def course_list() -> None:
-    """Show courses and their latest versions."""
-    from plugin.catalog.services import list_courses
+    """Show courses, their latest versions and whose they are."""
+    from plugin.catalog.services import list_courses, owners
 
     with database() as sessions, transaction(sessions) as session:
         rows = list_courses(session)
+        owned = owners(session)
         if not rows:
             click.echo("No courses yet. Import one with `skillbite course import PATH`.")
         for c in rows:
             v = c.latest_version
             assert v is not None
+            whose = f"platform {owned[c.id]}" if c.id in owned else "shared"
             click.echo(f"{c.id:>4}  {c.slug:30} v{v.number}  {len(v.nuggets):>3} nuggets  {v.minutes:>4} min  "
-                       f"{c.title}")
+                       f"[{whose}]  {c.title}")
+
+
+@course.command("owner")
+@click.argument("ref")
+@click.option("--platform-id", type=int, default=None, help="The organisation (platform id) the course belongs to.")
+@click.option("--shared", is_flag=True, help="Back to the shared library: every organisation sees it.")
+def course_owner(ref: str, platform_id: int | None, shared: bool) -> None:
+    """Hand course REF (id or slug) to one organisation, or back to the shared library."""
+    from plugin.catalog.services import CourseNotFound, find_course, set_owner
+    from plugin.platforms.models import Platform
+
+    if shared == (platform_id is not None):
+        raise click.UsageError("Give either --platform-id ID or --shared.")
+    with database() as sessions, transaction(sessions) as session:
+        try:
+            found = find_course(session, ref)
+        except CourseNotFound:
+            raise click.ClickException(f"No course {ref!r}: `skillbite course list` shows them.") from None
+        if platform_id is not None and session.get(Platform, platform_id) is None:
+            raise click.ClickException(f"No platform {platform_id}: `skillbite platform list` shows them.")
+        set_owner(session, found, platform_id)
+        whose = "the shared library" if platform_id is None else f"platform {platform_id}"
+        audit.record(session, audit.cli_actor(), "course.owner", f"{found.title} ({found.slug})",
+                     platform_id=platform_id, detail=f"now belongs to {whose}")
+    click.echo(f"{found.slug} now belongs to {whose}.")

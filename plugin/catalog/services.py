@@ -134,6 +134,25 @@ def visible_to(platform_id: int | None) -> sa.ColumnElement[bool]:
     return ~sa.exists().where(owner.c.course_id == Course.id, owner.c.platform_id != platform_id)
 
 
+def set_owner(session: Session, course: Course, platform_id: int | None) -> None:
+    """Hand ``course`` to an organisation (its people alone see it and update it), or with None back to the
+    shared library. The caller makes sure the platform exists and commits."""
+    row = session.get(CourseOwner, course.id)
+    if platform_id is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(CourseOwner(course_id=course.id, platform_id=platform_id))
+    else:
+        row.platform_id = platform_id
+
+
+def owners(session: Session) -> dict[int, int]:
+    """Course id → the platform that owns it, for courses that are not in the shared library."""
+    return {course_id: platform_id for course_id, platform_id in
+            session.execute(sa.select(CourseOwner.course_id, CourseOwner.platform_id))}
+
+
 def list_courses(session: Session, platform_id: int | None = None) -> list[Course]:
     """Published courses by title, as :func:`visible_to` ``platform_id``."""
     return list(session.scalars(

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from lti.message import Role
 from plugin.admin.models import AdminAction
 from plugin.catalog.models import Course, CourseOwner, CourseVersion
 from plugin.catalog.package import PackageInvalid, write_zip
 from plugin.catalog.services import import_package
+from plugin.cli import main
 from plugin.deep_linking.services import Filters, search_catalog
 from plugin.plan.catalog import current_catalog
 from tests.plugin.catalog.packages import package
@@ -108,3 +110,28 @@ def test_people_of_another_organisation_never_see_it(app: Any, client: Any, laun
         picker = [c.title for c in search_catalog(session, outsider_platform, Filters())]
     assert own == {"Organisation A's own course", "Giving useful feedback"}
     assert other == {"Giving useful feedback"} and picker == ["Giving useful feedback"]
+
+
+def test_the_operator_hands_a_course_to_an_organisation_and_back(app: Any, runtime: Any, launch_as: Any,
+                                                                 demo_course: str) -> None:
+    config = runtime.config
+    env = {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_MASTER_KEY": config.master_key,
+           "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}
+    mine, theirs = launch_as(subject="l-a"), launch_as(subject="l-b", platform_id=make_platform(app))
+    client = app.test_client()
+
+    def sees(launch: Any) -> bool:
+        return client.get(f"/learn/c/{DEMO}", query_string=launch.q()).status_code == 200
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["course", "owner", DEMO], env=env).exit_code == 2  # neither option: usage
+    assert "No platform 999" in runner.invoke(main, ["course", "owner", DEMO, "--platform-id", "999"], env=env).output
+    handed = runner.invoke(main, ["course", "owner", DEMO, "--platform-id", str(mine.platform_id)], env=env)
+    assert handed.exit_code == 0 and f"now belongs to platform {mine.platform_id}" in handed.output
+    assert sees(mine) and not sees(theirs)
+    assert f"[platform {mine.platform_id}]" in runner.invoke(main, ["course", "list"], env=env).output
+    assert runner.invoke(main, ["course", "owner", DEMO, "--shared"], env=env).exit_code == 0
+    assert sees(mine) and sees(theirs)
+    with runtime.sessions() as session:
+        entries = session.scalars(sa.select(AdminAction.detail).where(AdminAction.action == "course.owner")).all()
+    assert entries == [f"now belongs to platform {mine.platform_id}", "now belongs to the shared library"]

@@ -117,3 +117,16 @@ def test_an_lms_admins_post_needs_the_csrf_of_their_launch(lti_admin: Any, tenan
     forged = admin.client.post(f"/admin/platforms/{a.platform_id}/deployments",
                                data={"lt": admin.token, "csrf": other.csrf, "deployment_id": "x"})
     assert forged.status_code == 403 and "did not come from the admin console" in forged.get_data(as_text=True)
+
+
+def test_an_organisations_own_course_is_not_in_another_organisations_console(lti_admin: Any, local: Any,
+                                                                              tenants: Any, runtime: Any) -> None:
+    from plugin.catalog.services import import_package
+    from tests.plugin.catalog.packages import package
+
+    a, b = tenants
+    with runtime.sessions() as session, session.begin():
+        import_package(session, package(title="Tenant A's onboarding"), owner=a.platform_id)
+    assert "Tenant A&#39;s onboarding" in lti_admin(a.platform_id).get("/admin/content").get_data(as_text=True)
+    assert "onboarding" not in lti_admin(b.platform_id).get("/admin/content").get_data(as_text=True)
+    assert "Tenant A&#39;s onboarding" in local.get("/admin/content").get_data(as_text=True)  # the operator

@@ -135,3 +135,21 @@ def test_the_operator_hands_a_course_to_an_organisation_and_back(app: Any, runti
     with runtime.sessions() as session:
         entries = session.scalars(sa.select(AdminAction.detail).where(AdminAction.action == "course.owner")).all()
     assert entries == [f"now belongs to platform {mine.platform_id}", "now belongs to the shared library"]
+
+
+def test_a_roster_lists_only_courses_its_organisation_sees(app: Any, client: Any, launch_as: Any,
+                                                           runtime: Any) -> None:
+    from plugin.launch.models import LaunchSession
+    from plugin.roster.services import context_courses
+
+    teacher = launch_as(subject="t-a", role=Role.INSTRUCTOR, custom={"skillbite_course": "tiny"})
+    _upload(client, teacher, package(title="Organisation A's own course").files)
+    outsider = launch_as(subject="t-b", role=Role.INSTRUCTOR, platform_id=make_platform(app),
+                         custom={"skillbite_course": "tiny"})  # a link naming A's slug in another LMS
+    with runtime.sessions() as session:
+        def courses(launch: Any) -> list[tuple[str, str]]:
+            context_pk = session.get(LaunchSession, launch.session_id).context_pk
+            return context_courses(session, launch.platform_id, context_pk)
+
+        assert courses(teacher) == [("tiny", "Organisation A's own course")]
+        assert courses(outsider) == []

@@ -41,6 +41,8 @@ NOTICES = {
     "replayed": "Messages queued again; a worker picks them up within seconds.",
     "revoked": "Credential revoked. Verifiers see it as revoked when they next fetch the status list.",
     "signed-out": "You are signed out.",
+    "course-handed-over": "Course handed over: it is seen and updated by the organisation it now belongs to "
+                          "(everyone sees the shared library's courses).",
 }
 
 

@@ -9,12 +9,13 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.admin import audit, operations
-from plugin.admin.access import console_page, console_url, viewer
+from plugin.admin.access import console_page, console_url, local_only, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.catalog.package import PackageInvalid
-from plugin.catalog.services import import_package, list_courses
+from plugin.catalog.services import CourseNotFound, find_course, import_package, list_courses, owners
 from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
+from plugin.platforms.services import PlatformError, list_platforms
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
@@ -112,6 +113,25 @@ def statements_export() -> Response:
                     headers={"Content-Disposition": "attachment; filename=skillbite-statements.jsonl"})
 
 
+@bp.post("/content/<int:course_id>/owner")
+@console_page
+@local_only
+def content_owner(course_id: int) -> BaseResponse | tuple[str, int]:
+    """Hand a course to one organisation (only its people see and update it) or to the shared library."""
+    raw = request.form.get("owner", "")
+    if raw != "shared" and not raw.isdigit():
+        abort(400, description="Choose the organisation the course belongs to, or the shared library.")
+    try:
+        course = find_course(db(), str(course_id))
+        operations.hand_over_course(db(), audit.console_actor(), course, None if raw == "shared" else int(raw))
+    except CourseNotFound:
+        abort(404, description=f"There is no course {course_id}.")
+    except PlatformError as exc:
+        return _content_page(400, error=str(exc))
+    db().commit()
+    return redirect(console_url("admin.content", done="course-handed-over"), code=303)
+
+
 # --- activity log ---------------------------------------------------------------------------------
 
 @bp.get("/activity")
@@ -158,9 +178,9 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
 # --- content --------------------------------------------------------------------------------------
 
 def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
+    platforms = {p.id: p.name or p.issuer for p in list_platforms(db())} if viewer().is_local else {}
     return page("content.html", status, courses=list_courses(db(), viewer().platform_id),
-                versions=operations.course_versions(db()),
-                **context)
+                versions=operations.course_versions(db()), owners=owners(db()), platforms=platforms, **context)
 
 
 @bp.get("/content")

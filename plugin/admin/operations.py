@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lti.storage import DeploymentPolicy
-from plugin.catalog.models import CourseVersion
+from plugin.admin import audit
+from plugin.catalog.models import Course, CourseVersion
+from plugin.catalog.services import set_owner
 from plugin.credentials.models import Achievement, IssuedCredential
 from plugin.launch.models import User
 from plugin.platforms.models import Deployment, Platform
@@ -130,3 +132,15 @@ def course_versions(session: Session) -> dict[int, list[CourseVersion]]:
     for version in session.scalars(query):
         by_course.setdefault(version.course_id, []).append(version)
     return by_course
+
+
+def hand_over_course(session: Session, actor: audit.Actor, course: Course, platform_id: int | None) -> str:
+    """Give ``course`` to the organisation ``platform_id`` (None: the shared library), with its activity
+    entry; returns whose it now is, in words. :class:`PlatformError` for a platform that does not exist."""
+    if platform_id is not None and session.get(Platform, platform_id) is None:
+        raise PlatformError(f"There is no platform {platform_id}.")
+    set_owner(session, course, platform_id)
+    whose = "the shared library" if platform_id is None else f"platform {platform_id}"
+    audit.record(session, actor, "course.owner", f"{course.title} ({course.slug})", platform_id=platform_id,
+                 detail=f"now belongs to {whose}")
+    return whose

@@ -117,20 +117,18 @@ def course_list() -> None:
 @click.option("--shared", is_flag=True, help="Back to the shared library: every organisation sees it.")
 def course_owner(ref: str, platform_id: int | None, shared: bool) -> None:
     """Hand course REF (id or slug) to one organisation, or back to the shared library."""
-    from plugin.catalog.services import CourseNotFound, find_course, set_owner
-    from plugin.platforms.models import Platform
+    from plugin.admin.operations import hand_over_course
+    from plugin.catalog.services import CourseNotFound, find_course
+    from plugin.platforms.services import PlatformError
 
     if shared == (platform_id is not None):
         raise click.UsageError("Give either --platform-id ID or --shared.")
     with database() as sessions, transaction(sessions) as session:
         try:
             found = find_course(session, ref)
+            whose = hand_over_course(session, audit.cli_actor(), found, platform_id)
         except CourseNotFound:
             raise click.ClickException(f"No course {ref!r}: `skillbite course list` shows them.") from None
-        if platform_id is not None and session.get(Platform, platform_id) is None:
-            raise click.ClickException(f"No platform {platform_id}: `skillbite platform list` shows them.")
-        set_owner(session, found, platform_id)
-        whose = "the shared library" if platform_id is None else f"platform {platform_id}"
-        audit.record(session, audit.cli_actor(), "course.owner", f"{found.title} ({found.slug})",
-                     platform_id=platform_id, detail=f"now belongs to {whose}")
+        except PlatformError as exc:
+            raise click.ClickException(f"{exc} `skillbite platform list` shows them.") from None
     click.echo(f"{found.slug} now belongs to {whose}.")

@@ -1,4 +1,5 @@
-"""The admin console in real Chromium: sign in, dashboard, platforms and activity on a phone and a desktop, axe-core."""
+"""The admin console in real Chromium: sign in, dashboard, platforms, content and activity on a phone and a
+desktop, axe-core."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from plugin.admin import accounts
+from plugin.catalog.services import load_demo_course
 from plugin.db import transaction
 from plugin.platforms.services import add_platform
 from tests.e2e.axe import axe_violations
@@ -38,6 +40,7 @@ def test_admin_signs_in_and_reads_dashboard_and_platforms(live_server: Any, cons
                      auth_token_url="https://moodle.acme.example/mod/lti/token.php",
                      key_set_url="https://moodle.acme.example/mod/lti/certs.php", deployment_ids=("1",),
                      name="Acme Moodle")
+        load_demo_course(session)
     page.goto(f"{live_server.url}/admin/")
     assert page.url.startswith(f"{live_server.url}/admin/login")
     assert axe_violations(page) == []
@@ -54,6 +57,12 @@ def test_admin_signs_in_and_reads_dashboard_and_platforms(live_server: Any, cons
     page.wait_for_url(f"{live_server.url}/admin/platforms")
     assert page.get_by_role("link", name="Acme Moodle").is_visible()
     assert f"{live_server.url}/lti/register" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Content", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/admin/content")
+    assert page.get_by_label("Whose is Giving useful feedback").is_visible()  # the hand-over control
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
 

@@ -130,3 +130,29 @@ def test_an_organisations_own_course_is_not_in_another_organisations_console(lti
     assert "Tenant A&#39;s onboarding" in lti_admin(a.platform_id).get("/admin/content").get_data(as_text=True)
     assert "onboarding" not in lti_admin(b.platform_id).get("/admin/content").get_data(as_text=True)
     assert "Tenant A&#39;s onboarding" in local.get("/admin/content").get_data(as_text=True)  # the operator
+
+
+def test_a_local_admin_hands_a_course_to_an_organisation_in_the_console(lti_admin: Any, local: Any,
+                                                                         tenants: Any, runtime: Any) -> None:
+    from plugin.catalog.services import import_package
+    from tests.plugin.catalog.packages import package
+
+    a, b = tenants
+    with runtime.sessions() as session, session.begin():
+        course_id = import_package(session, package(title="Shared onboarding")).course.id
+    page = local.get("/admin/content").get_data(as_text=True)
+    assert f'action="/admin/content/{course_id}/owner"' in page and ">Tenant A</option>" in page
+    admin_b = lti_admin(b.platform_id)
+    assert admin_b.post(f"/admin/content/{course_id}/owner", {"owner": str(b.platform_id)}).status_code == 403
+    assert "Shared onboarding" in admin_b.get("/admin/content").get_data(as_text=True)
+
+    handed = local.post(f"/admin/content/{course_id}/owner", data={"csrf": local.csrf, "owner": str(a.platform_id)})
+    assert handed.status_code == 303
+    assert "Shared onboarding" not in admin_b.get("/admin/content").get_data(as_text=True)
+    assert "Your organisation" in lti_admin(a.platform_id).get("/admin/content").get_data(as_text=True)
+    unknown = local.post(f"/admin/content/{course_id}/owner", data={"csrf": local.csrf, "owner": "999"})
+    assert unknown.status_code == 400 and "There is no platform 999." in unknown.get_data(as_text=True)
+    assert local.post(f"/admin/content/{course_id}/owner", data={"csrf": local.csrf, "owner": "x"}).status_code == 400
+    activity = local.get("/admin/activity").get_data(as_text=True)
+    assert "handed over the course Shared onboarding (tiny)" in activity
+    assert f"now belongs to platform {a.platform_id}" in activity

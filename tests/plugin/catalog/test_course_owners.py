@@ -125,7 +125,7 @@ def test_the_operator_hands_a_course_to_an_organisation_and_back(app: Any, runti
 
     runner = CliRunner()
     assert runner.invoke(main, ["course", "owner", DEMO], env=env).exit_code == 2  # neither option: usage
-    assert "No platform 999" in runner.invoke(main, ["course", "owner", DEMO, "--platform-id", "999"], env=env).output
+    assert "no platform 999" in runner.invoke(main, ["course", "owner", DEMO, "--platform-id", "999"], env=env).output
     handed = runner.invoke(main, ["course", "owner", DEMO, "--platform-id", str(mine.platform_id)], env=env)
     assert handed.exit_code == 0 and f"now belongs to platform {mine.platform_id}" in handed.output
     assert sees(mine) and not sees(theirs)

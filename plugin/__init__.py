@@ -14,7 +14,7 @@ from plugin.credentials import views as credentials_views
 from plugin.grades.feature import advantage_blueprints  # deep linking picker, roster view, AGS scores
 from plugin.health import views as health_views
 from plugin.keys import views as keys_views
-from plugin.keys.services import ensure_signing_key, instance_secret
+from plugin.keys.services import prepare_instance
 from plugin.launch import views as launch_views
 from plugin.logs import configure_logging, request_id
 from plugin.metrics import views as metrics_views
@@ -50,8 +50,7 @@ def _build(config: Config, runtime: Runtime) -> Flask:
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=64 * 1024 * 1024)
     app.extensions["skillbite"] = runtime
     with runtime.sessions() as session, session.begin():
-        app.secret_key = instance_secret(session, runtime.box, "session_secret")
-        ensure_signing_key(session, runtime.box)
+        app.secret_key = prepare_instance(session, runtime.box)
 
     @app.before_request
     def tag_request() -> None:

@@ -57,9 +57,15 @@ def main() -> None:
 @click.option("--workers", type=int, default=None, help="Web processes (default SKILLBITE_WORKERS).")
 def run(host: str, port: int, workers: int | None) -> None:
     """Serve Skillbite with granian (the production HTTP server)."""
+    from plugin.keys.services import prepare_instance
+
     config = _config()
     engine = make_engine(config.database_url)
     _refuse_unmigrated(engine)  # before any worker starts
+    # On a first start, the secret and the first signing key are made here, once: workers starting
+    # together would otherwise each make a key.
+    with transaction(make_sessionmaker(engine)) as session:
+        prepare_instance(session, secret_box(config))
     engine.dispose()  # the workers are forked from this process: they open connections of their own
     from plugin.server import serve
 

@@ -87,3 +87,18 @@ def instance_secret(session: Session, box: SecretBox, name: str,
         row = session.get(InstanceSecret, name)
         assert row is not None
     return box.open(row.value_sealed)
+
+
+def prepare_instance(session: Session, box: SecretBox) -> bytes:
+    """The installation's session secret and first tool signing key, made once: returns the secret.
+
+    Every process starting on an empty database comes here (``skillbite run`` once before it forks its
+    workers, then each worker). Holding the secret's row locked while looking for a key makes a second
+    machine starting at the same moment wait for the first one's commit and use its key instead of
+    publishing one of its own (PostgreSQL; SQLite, one machine, is prepared by ``skillbite run`` alone).
+    """
+    secret = instance_secret(session, box, "session_secret")
+    session.execute(sa.select(InstanceSecret.name).where(InstanceSecret.name == "session_secret").with_for_update())
+    ensure_signing_key(session, box)
+    return secret
+

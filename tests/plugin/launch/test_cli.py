@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
@@ -123,9 +124,25 @@ def test_db_upgrade_twice_is_fine(env):
 
 
 def test_run_serves_healthz_over_http_and_stops_on_sigterm(migrated_env):
+    _serve_until_healthy(migrated_env, workers=1)
+
+
+def test_workers_starting_together_on_a_new_database_publish_one_tool_key(migrated_env):
+    _serve_until_healthy(migrated_env, workers=2)
+    engine = sa.create_engine(migrated_env["SKILLBITE_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM tool_key")).scalar() == 1
+            assert connection.execute(sa.text("SELECT count(*) FROM instance_secret")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def _serve_until_healthy(migrated_env, workers: int) -> None:
+    """`skillbite run` in a subprocess until /healthz answers 200 from a worker, then SIGTERM."""
     port = free_port()
     child_env = {**os.environ, **migrated_env, "SKILLBITE_BASE_URL": f"http://127.0.0.1:{port}",
-                 "SKILLBITE_WORKERS": "1"}
+                 "SKILLBITE_WORKERS": str(workers)}
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "plugin.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

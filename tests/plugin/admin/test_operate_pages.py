@@ -115,16 +115,17 @@ def test_every_console_post_refuses_a_request_without_its_csrf_token(app: Any, l
                                                                       runtime: Any) -> None:
     a, _ = tenants
     values = {"platform_id": a.platform_id, "deployment_pk": 1, "kid": "k", "destination_id": a.lrs_id,
-              "public_id": a.credential_id}
+              "public_id": a.credential_id, "course_id": 1}
     posts = [rule for rule in app.url_map.iter_rules()
              if rule.endpoint.startswith("admin.") and "POST" in (rule.methods or ())
              and rule.endpoint != "admin.login"]
-    assert len(posts) == 14
+    assert len(posts) == 15
     for rule in posts:
         path = rule.rule
         for name in rule.arguments:
             path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>", str(values[name]))
-        response = local.post(path, data={"csrf": "forged", "deployment_id": "x", "reason": "x", "enabled": "0"})
+        response = local.post(path, data={"csrf": "forged", "deployment_id": "x", "reason": "x", "enabled": "0",
+                                          "owner": "shared"})
         assert response.status_code == 403, path
     with runtime.sessions() as session:
         assert session.scalar(sa.select(IssuedCredential.revoked_at)

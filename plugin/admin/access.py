@@ -40,8 +40,8 @@ class Viewer:
     platform_id: int | None  # None: every platform
     label: str
     csrf: str
+    actor: str  # who, as the activity log names them (plugin.admin.audit)
     launch_token: str | None = None
-    actor: str = ""  # who, as the activity log names them (plugin.admin.audit)
 
     @property
     def is_local(self) -> bool:
@@ -62,13 +62,13 @@ def _find_viewer() -> Viewer | None:
         db().commit()  # the idle clock, or the removal of an ended session
         if local is not None:
             return Viewer("local", None, f"Admin #{local.admin_id}", csrf_for("admin-console:" + token),
-                          actor=local.email)
+                          local.email)
         session.pop(SESSION_KEY, None)
     launch = current_launch()
     if launch is not None and launch.role == "admin":
         name = launch.platform.name if launch.platform else f"platform {launch.platform_id}"
         return Viewer("lti", launch.platform_id, f"LMS administrator, {name}", csrf_for(launch.id),
-                      token_from_request(), actor=launch_actor(launch).name)
+                      launch_actor(launch).name, token_from_request())
     return None
 
 

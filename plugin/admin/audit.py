@@ -82,7 +82,7 @@ def console_actor() -> Actor:
     from plugin.admin.access import viewer
 
     found = viewer()
-    return Actor(found.kind, found.actor or found.label)
+    return Actor(found.kind, found.actor)
 
 
 def record(session: Session, actor: Actor, action: str, target: str, *, platform_id: int | None = None,

@@ -73,8 +73,7 @@ def import_package(session: Session, source: Path | bytes | io.BufferedIOBase | 
         session.flush()
         if owner is not None:
             session.add(CourseOwner(course_id=course.id, platform_id=owner))
-    elif owner is not None and session.scalar(
-            sa.select(CourseOwner.platform_id).where(CourseOwner.course_id == course.id)) != owner:
+    elif owner is not None and owner_of(session, course) != owner:
         raise PackageInvalid([Problem("course.yaml", 0, f"slug: {slug!r} is a course that another organisation "
                                       "or the Skillbite operator published, so it cannot be replaced from here. "
                                       "Give this course a slug of its own, or ask your Skillbite operator to "
@@ -125,7 +124,7 @@ def _write_version(session: Session, course: Course, parsed: ParsedCourse, numbe
     return version
 
 
-def visible_to(platform_id: int | None) -> sa.ColumnElement[bool]:
+def visible_to(platform_id: int | sa.BindParameter[int] | None) -> sa.ColumnElement[bool]:
     """Courses people of ``platform_id`` see: the shared library and their own organisation's courses, not
     those another organisation brought in (:class:`CourseOwner`). None: every course (the operator)."""
     if platform_id is None:
@@ -145,6 +144,12 @@ def set_owner(session: Session, course: Course, platform_id: int | None) -> None
         session.add(CourseOwner(course_id=course.id, platform_id=platform_id))
     else:
         row.platform_id = platform_id
+
+
+def owner_of(session: Session, course: Course) -> int | None:
+    """The platform that owns ``course``; None for the shared library."""
+    row = session.get(CourseOwner, course.id)
+    return row.platform_id if row else None
 
 
 def owners(session: Session) -> dict[int, int]:
@@ -169,10 +174,8 @@ class CatalogEntry:
 
 
 def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
-    course, version, owner = table_of(Course), table_of(CourseVersion), table_of(CourseOwner)
-    # visible_to, with the platform as a parameter: no other organisation owns the course.
-    visible = ~sa.exists().where(owner.c.course_id == course.c.id,
-                                 owner.c.platform_id != sa.bindparam("platform", type_=sa.Integer()))
+    course, version = table_of(Course), table_of(CourseVersion)
+    visible = visible_to(sa.bindparam("platform", type_=sa.Integer()))
     size = sa.select(sa.func.count()).select_from(course).where(course.c.latest_version_id.is_not(None), visible)
     page = (sa.select(course.c.slug, course.c.title, version.c.summary, version.c.minutes)
             .join(version, version.c.id == course.c.latest_version_id).where(visible)

@@ -101,4 +101,3 @@ def prepare_instance(session: Session, box: SecretBox) -> bytes:
     session.execute(sa.select(InstanceSecret.name).where(InstanceSecret.name == "session_secret").with_for_update())
     ensure_signing_key(session, box)
     return secret
-

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Course, CourseOwner, CourseVersion, Module, Nugget
+from plugin.catalog.services import owners
 from plugin.plan.recommend import Catalog, CatalogNugget
 from plugin.skills.models import Skill, SkillFramework
 from plugin.skills.services import skills_by_ref
@@ -24,13 +25,17 @@ _cache: weakref.WeakKeyDictionary[sa.Engine, tuple[Any, Catalog]] = weakref.Weak
 
 
 def fingerprint_columns() -> list[sa.ScalarSelect[Any]]:
-    """Changes whenever a course gets a new version (version ids only grow) or a framework is imported.
+    """Changes whenever a course gets a new version (version ids only grow), a framework is imported or a
+    course changes hands (``skillbite course owner``: who may be offered it).
 
     Scalar subqueries, so a caller may read them in the same statement as other rows (one round trip)."""
     return [sa.select(sa.func.count(Course.latest_version_id)).scalar_subquery(),
             sa.select(sa.func.sum(Course.latest_version_id)).scalar_subquery(),
             sa.select(sa.func.max(Skill.id)).scalar_subquery(),
-            sa.select(sa.func.max(SkillFramework.imported_at)).scalar_subquery()]
+            sa.select(sa.func.max(SkillFramework.imported_at)).scalar_subquery(),
+            sa.select(sa.func.count(CourseOwner.course_id)).scalar_subquery(),
+            sa.select(sa.func.sum(CourseOwner.course_id * CourseOwner.platform_id)).scalar_subquery(),
+            sa.select(sa.func.sum(CourseOwner.platform_id)).scalar_subquery()]
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
@@ -61,9 +66,7 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
     versions = {v.id: v for v in session.execute(sa.select(CourseVersion.id, CourseVersion.course_id,
                                                            CourseVersion.title, CourseVersion.manifest)
                                                  .where(CourseVersion.id.in_(version_ids)))}
-    owners: dict[int, int] = {course_id: platform_id for course_id, platform_id in session.execute(
-        sa.select(CourseOwner.course_id, CourseOwner.platform_id).where(
-            CourseOwner.course_id.in_([v.course_id for v in versions.values()])))}
+    owned = owners(session)
     modules = {m.id: m for m in session.execute(sa.select(Module.id, Module.key, Module.prerequisites,
                                                           Module.version_id).where(Module.version_id.in_(version_ids)))}
     rows = list(session.execute(sa.select(Nugget.id, Nugget.version_id, Nugget.module_id, Nugget.key, Nugget.title,
@@ -88,5 +91,5 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
             id=row.id, course_id=version.course_id, course_title=version.title, key=row.key, title=row.title,
             minutes=row.minutes, position=row.position,
             skill_ids=tuple(dict.fromkeys(skill_ids[r] for r in own_refs if r in skill_ids)),
-            requires=tuple(dict.fromkeys(k for k in requires if k != row.key)), owner=owners.get(version.course_id)))
+            requires=tuple(dict.fromkeys(k for k in requires if k != row.key)), owner=owned.get(version.course_id)))
     return Catalog.build(nuggets)

@@ -53,9 +53,8 @@ class Catalog:
         never another organisation's (catalog.services.visible_to). Built once per platform and kept."""
         view = self._views.get(platform_id)
         if view is None:
-            foreign = [n for n in self.nuggets if n.owner is not None and n.owner != platform_id]
-            view = self if not foreign else Catalog.build(
-                n for n in self.nuggets if n.owner is None or n.owner == platform_id)
+            foreign = any(n.owner not in (None, platform_id) for n in self.nuggets)
+            view = Catalog.build(n for n in self.nuggets if n.owner in (None, platform_id)) if foreign else self
             self._views[platform_id] = view
         return view
 

@@ -176,13 +176,14 @@ def learner_rows(session: Session, platform_id: int, user_id: int, now: dt.datet
     plan_columns = [plan_column(c) for c in (LearningPlan.weekly_minutes, LearningPlan.days,
                                              LearningPlan.slot, LearningPlan.timezone)]
     due = due_count_query(platform_id, user_id, now).scalar_subquery()
-    header = [*plan_columns, due, *fingerprint_columns()]
+    fingerprint_of = fingerprint_columns()
+    header = [*plan_columns, due, *fingerprint_of]
     one = sa.select(sa.literal(1).label("one")).subquery("one")
     result = session.execute(sa.select(*header, rows.c.kind, rows.c.a, rows.c.b, rows.c.s, rows.c.f, rows.c.d)
                              .select_from(one).outerjoin(rows, sa.true())).all()
     first = result[0]
     weekly_minutes, plan_days, slot, timezone, due_count = first[:5]
-    fingerprint = tuple(first[5:9])
+    fingerprint = tuple(first[5:5 + len(fingerprint_of)])
     completed: set[tuple[int, str]] = set()
     target_of: dict[int, Target] = {}
     p_known: dict[int, float] = {}

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g, request
 
-from plugin.admin.audit import OPERATOR, Actor
+from plugin.admin.audit import OPERATOR, Actor, console_actor
 from plugin.web.context import runtime
 from plugin.web.csrf import FIELD as CSRF_FIELD
 from plugin.web.csrf import HEADER as CSRF_HEADER
@@ -54,7 +54,7 @@ def current_admin() -> AdminScope | None:
         if not hmac.compare_digest(sent, viewer.csrf):
             abort(403, description="This request did not come from the admin console: send the console's "
                                    f"CSRF value in the {CSRF_HEADER} header, or use the operator token.")
-    return AdminScope(platform_id=viewer.platform_id, actor=Actor(viewer.kind, viewer.actor or viewer.label))
+    return AdminScope(platform_id=viewer.platform_id, actor=console_actor())
 
 
 def require_admin(view: F) -> F:

@@ -153,3 +153,17 @@ def test_a_roster_lists_only_courses_its_organisation_sees(app: Any, client: Any
 
         assert courses(teacher) == [("tiny", "Organisation A's own course")]
         assert courses(outsider) == []
+
+
+def test_recommendations_follow_a_course_that_changes_hands(app: Any, runtime: Any, launch_as: Any,
+                                                            demo_course: str) -> None:
+    from plugin.catalog.services import course_by_slug, set_owner
+
+    mine, theirs = make_platform(app), make_platform(app)
+    with runtime.sessions() as session:
+        assert current_catalog(session).for_platform(theirs).nuggets  # the shared demo course, cached
+    with runtime.sessions() as session, session.begin():
+        set_owner(session, course_by_slug(session, DEMO), mine)
+    with runtime.sessions() as session:  # the cached catalog is rebuilt: the hand-over changed its fingerprint
+        assert current_catalog(session).for_platform(theirs).nuggets == ()
+        assert current_catalog(session).for_platform(mine).nuggets

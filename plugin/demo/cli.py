@@ -15,6 +15,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the demo skills framework and the demo course (safe to repeat)."""
+    from plugin.admin import audit
     from plugin.catalog.services import load_demo_course
     from plugin.cli import _config, _sessions
     from plugin.skills.services import load_demo_skills
@@ -24,5 +25,8 @@ def demo_load() -> None:
         result = load_demo_course(session)
         title, number, created = result.version.title, result.version.number, result.created
         skills = framework.title
+        if created:  # an unchanged demo writes nothing, so it leaves no entry (as a course import)
+            audit.record(session, audit.cli_actor(), "demo.loaded",
+                         f"course {title} (version {number}) and skill framework {skills}")
     state = "loaded" if created else "already up to date"
     click.echo(f"Demo course '{title}' (version {number}) {state}; skills framework '{skills}' ready.")

@@ -27,6 +27,7 @@ def skills() -> None:
 def skills_import(path: Path, source_format: str | None, hierarchy: Path | None, key: str | None,
                   title: str | None) -> None:
     """Import a framework. Every problem is listed, and nothing is written unless the whole file is valid."""
+    from plugin.admin import audit
     from plugin.cli import _config, _sessions
     from plugin.skills.frameworks import FrameworkInvalid
     from plugin.skills.services import import_framework, read_framework
@@ -40,6 +41,8 @@ def skills_import(path: Path, source_format: str | None, hierarchy: Path | None,
             click.echo(f"Writing {len(parsed.skills)} skills …")
             summary = import_framework(session, parsed)
             name = summary.framework.title
+            audit.record(session, audit.cli_actor(), "skills.imported", f"{name} ({summary.framework.key})",
+                         detail=f"{summary.added} new, {summary.updated} updated skills, from {path.name}")
     except FrameworkInvalid as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Imported {name}: {summary.added} new, {summary.updated} updated skills.")
@@ -48,11 +51,13 @@ def skills_import(path: Path, source_format: str | None, hierarchy: Path | None,
 @skills.command("demo")
 def skills_demo() -> None:
     """Load the demo framework (communication and coaching skills) and its roles."""
+    from plugin.admin import audit
     from plugin.cli import _config, _sessions
     from plugin.skills.services import load_demo_skills
 
     with transaction(_sessions(_config())) as session:
         title = load_demo_skills(session).title
+        audit.record(session, audit.cli_actor(), "skills.imported", f"{title} (demo, with its roles)")
     click.echo(f"Loaded {title} and the roles team-lead and team-member.")
 
 
@@ -91,6 +96,7 @@ def roles() -> None:
 def roles_add(key: str, title: str, skill_levels: tuple[str, ...], scale_name: str, platform_id: int | None,
               description: str) -> None:
     """Create or replace a role profile."""
+    from plugin.admin import audit
     from plugin.cli import _config, _sessions
     from plugin.skills.services import save_role
 
@@ -108,6 +114,8 @@ def roles_add(key: str, title: str, skill_levels: tuple[str, ...], scale_name: s
             role = save_role(session, key, title, requirements, platform_id=platform_id, scale_name=scale_name,
                              description=description)
             levels = ", ".join(f"{r.skill.label} {r.level}" for r in role.requirements)
+            audit.record(session, audit.cli_actor(), "role.saved", f"{title} ({key})", platform_id=platform_id,
+                         detail=levels)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Role {key}: {levels}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +139,26 @@ def test_replays_and_credential_keys_from_the_command_line_are_recorded(runtime:
                                                                   "1 outbox message (every parked one)")
     assert (key.action, key.platform_id) == ("credential_key.rotated", a.platform_id)
     assert key.target in rotated.output  # the new key's verification method, as the command printed it
+
+
+def test_content_loaded_from_the_command_line_is_recorded(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = runtime.config
+    for name, value in {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_BASE_URL": config.base_url,
+                        "SKILLBITE_MASTER_KEY": config.master_key,
+                        "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}.items():
+        monkeypatch.setenv(name, value)
+    framework = Path(__file__).resolve().parents[3] / "plugin" / "skills" / "demo" / "framework.json"
+    for args in (["demo", "load"], ["demo", "load"],  # the second changes nothing: no entry
+                 ["skills", "import", str(framework)],
+                 ["skills", "roles", "add", "coach", "--title", "Coach", "--skill", "feedback=3"]):
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 0, done.output
+    refused = CliRunner().invoke(main, ["skills", "roles", "add", "x", "--title", "X", "--skill", "nope=3"])
+    assert refused.exit_code != 0  # an unknown skill: nothing saved, nothing recorded
+
+    demo, imported, role = _entries(runtime)
+    assert (demo.action, demo.actor_kind) == ("demo.loaded", "cli")
+    assert "version 1" in demo.target and "skill framework" in demo.target
+    assert imported.action == "skills.imported" and imported.detail == "0 new, 0 updated skills, from framework.json"
+    assert (role.action, role.target, role.platform_id) == ("role.saved", "Coach (coach)", None)
+    assert role.detail and "3" in role.detail

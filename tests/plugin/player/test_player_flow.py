@@ -30,6 +30,16 @@ def test_launch_without_course_parameter_shows_the_catalog(client, launch_as, de
     assert "Giving useful feedback" in page.text
 
 
+def test_pages_name_an_icon_the_app_serves(client, launch_as, demo_course):
+    # Without one, browsers ask for /favicon.ico and log a 404 in the console of every page.
+    page = client.get("/learn", query_string=launch_as().q(), follow_redirects=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page.text)
+    assert icon, "the page names no icon"
+    served = client.get(icon.group(1))
+    served.close()  # a static file's response holds the file open
+    assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+
+
 def test_overview_shows_pathway_minutes_and_next(client, launch_as, demo_course):
     launch = launch_as()
     page = client.get(f"/learn/c/{DEMO}", query_string=launch.q())

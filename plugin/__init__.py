@@ -25,7 +25,7 @@ from plugin.registration import views as registration_views
 from plugin.review import views as review_views
 from plugin.runtime import Runtime
 from plugin.skills import views as skills_views
-from plugin.web import csrf, errors, headers, navigation, sessions, urls
+from plugin.web import csrf, errors, headers, navigation, sessions, urls, wording
 from plugin.web.context import close_db
 from plugin.xapi import services as xapi_services
 from plugin.xapi import views as xapi_views
@@ -63,6 +63,7 @@ def _build(config: Config, runtime: Runtime) -> Flask:
     csrf.install(app)
     navigation.install(app)
     urls.install(app)
+    wording.install(app)
     sessions.install(app)
     errors.register_error_handlers(app)
     xapi_services.install(config.base_url)  # learning events -> statements in the outbox

@@ -5,7 +5,7 @@ The rules (docs/skills.md, "How recommendations are chosen"):
 1. Never a nugget whose prerequisites are not done (its own ``requires`` and its module's).
 2. Value = how much of the learner's gaps the nugget is expected to close: for each aligned skill with a
    gap, the rise of the estimate that completing the nugget brings (BKT learning step), capped at the target.
-3. Depth before breadth: a nugget of a pathway the learner has started counts DEPTH_BONUS times its value,
+3. Depth before breadth: a nugget of a pathway the learner has started (opened) counts DEPTH_BONUS times its value,
    and a list opens at most MAX_NEW_PATHWAYS pathways the learner has not started. Micro-learning fails
    by fragmentation; finishing a pathway builds connected knowledge.
 4. It must fit the minutes the learner has.
@@ -82,6 +82,7 @@ class LearnerState:
     done: frozenset[tuple[int, str]]
     targets: Mapping[int, Target]  # the role's skills
     p_known: Mapping[int, float]  # BKT estimates; missing skills are at the prior
+    opened: frozenset[int] = frozenset()  # courses the learner opened and has not finished (an enrolment)
 
     def p(self, skill_id: int) -> float:
         return self.p_known.get(skill_id, scale.BKT.p_init)
@@ -118,11 +119,12 @@ class Recommendation:
         return "; ".join(self.reasons)
 
 
-def started_courses(catalog: Catalog, done: frozenset[tuple[int, str]]) -> set[int]:
-    """Pathways begun and not finished."""
-    begun = {course_id for course_id, _ in done}
+def started_courses(catalog: Catalog, state: LearnerState) -> set[int]:
+    """Pathways begun and not finished: opened, or with a nugget done. Opening a course is starting it:
+    a learner who opened one and has no target role is offered its next nugget, not nothing."""
+    begun = state.opened | {course_id for course_id, _ in state.done}
     return {c for c in begun if c in catalog.by_course and
-            any(catalog.nuggets[i].ref not in done for i in catalog.by_course[c])}
+            any(catalog.nuggets[i].ref not in state.done for i in catalog.by_course[c])}
 
 
 def _candidates(catalog: Catalog, state: LearnerState, started: set[int]) -> set[int]:
@@ -172,7 +174,7 @@ def _rank_key(rec: Recommendation) -> tuple[float, bool, int, int]:
 
 
 def _ranked(catalog: Catalog, state: LearnerState) -> list[Recommendation]:
-    started = started_courses(catalog, state.done)
+    started = started_courses(catalog, state)
     return sorted((r for i in _candidates(catalog, state, started)
                    if (r := evaluate(catalog, state, catalog.nuggets[i], started)) is not None), key=_rank_key)
 
@@ -210,7 +212,7 @@ def plan_session(catalog: Catalog, state: LearnerState, minutes: int) -> tuple[l
     picks: list[Recommendation] = []
     left = minutes
     opened_new = False
-    started = started_courses(catalog, state.done)
+    started = started_courses(catalog, state)
     options: dict[int, Recommendation] = {}
     for i in _candidates(catalog, state, started):
         if (rec := evaluate(catalog, state, catalog.nuggets[i], started)) is not None:
@@ -225,7 +227,7 @@ def plan_session(catalog: Catalog, state: LearnerState, minutes: int) -> tuple[l
         picks.append(pick)
         left -= pick.nugget.minutes
         state = state.after(pick.nugget)
-        started = started_courses(catalog, state.done)
+        started = started_courses(catalog, state)
         touched = set(catalog.by_course[pick.nugget.course_id])
         for skill_id in pick.nugget.skill_ids:
             touched.update(catalog.by_skill.get(skill_id, ()))

@@ -19,6 +19,7 @@ from plugin.db import utcnow
 from plugin.plan.catalog import current_catalog, fingerprint_columns
 from plugin.plan.models import LearningDay, LearningPlan, NuggetCompletion
 from plugin.plan.recommend import Catalog, LearnerState, Recommendation, Target, plan_session, rank
+from plugin.progress.models import Enrolment
 from plugin.review.services import SESSION_CARDS, due_count_query
 from plugin.skills.models import LearnerRole, RoleSkill, Skill, SkillEstimate
 
@@ -79,7 +80,14 @@ def learner_state(session: Session, platform_id: int, user_id: int) -> LearnerSt
         p_known = dict(session.execute(sa.select(SkillEstimate.skill_id, SkillEstimate.p_known).where(
             SkillEstimate.platform_id == platform_id, SkillEstimate.user_id == user_id,
             SkillEstimate.skill_id.in_(list(targets)))).all())
-    return LearnerState(done=done, targets=targets, p_known=p_known)
+    opened = frozenset(session.scalars(sa.select(Enrolment.course_id).where(
+        *_open_enrolments(platform_id, user_id))))
+    return LearnerState(done=done, targets=targets, p_known=p_known, opened=opened)
+
+
+def _open_enrolments(platform_id: int, user_id: int) -> tuple[sa.ColumnElement[bool], ...]:
+    """The learner's courses opened and not finished (a pathway they started, for the depth rule)."""
+    return (Enrolment.platform_id == platform_id, Enrolment.user_id == user_id, Enrolment.completed_at.is_(None))
 
 
 def zone_of(plan: LearningPlan) -> dt.tzinfo:
@@ -141,7 +149,7 @@ class LearnerRows:
     fingerprint: tuple[Any, ...]  # the catalog's, for current_catalog
 
 
-_DONE, _TARGET, _DAY = 0, 1, 2
+_DONE, _TARGET, _DAY, _OPENED = 0, 1, 2, 3
 HISTORY_DAYS = 370
 
 
@@ -167,7 +175,9 @@ def learner_rows(session: Session, platform_id: int, user_id: int, now: dt.datet
     since = now.astimezone(dt.UTC).date() - dt.timedelta(days=HISTORY_DAYS + 2)
     days = sa.select(sa.literal(_DAY), int_, int_, str_, LearningDay.minutes, LearningDay.day).where(
         LearningDay.platform_id == platform_id, LearningDay.user_id == user_id, LearningDay.day >= since)
-    rows = sa.union_all(done, targets, days).subquery("learner")
+    opened = sa.select(sa.literal(_OPENED), Enrolment.course_id, int_, str_, float_, date_).where(
+        *_open_enrolments(platform_id, user_id))
+    rows = sa.union_all(done, targets, days, opened).subquery("learner")
 
     def plan_column(column: Any) -> sa.ScalarSelect[Any]:
         return sa.select(column).where(LearningPlan.platform_id == platform_id,
@@ -188,6 +198,7 @@ def learner_rows(session: Session, platform_id: int, user_id: int, now: dt.datet
     target_of: dict[int, Target] = {}
     p_known: dict[int, float] = {}
     learnt: dict[dt.date, float] = {}
+    courses_opened: set[int] = set()
     for *_, kind, a, b, s, f, d in result:
         if kind == _DONE:
             completed.add((a, s))
@@ -197,12 +208,15 @@ def learner_rows(session: Session, platform_id: int, user_id: int, now: dt.datet
                 p_known[a] = f
         elif kind == _DAY:
             learnt[d] = f
+        elif kind == _OPENED:
+            courses_opened.add(a)
     if weekly_minutes is None:
         plan = _default_plan(platform_id, user_id)
     else:  # a detached copy with the saved values: the page only reads them
         plan = LearningPlan(platform_id=platform_id, user_id=user_id, weekly_minutes=weekly_minutes,
                             days=plan_days, slot=slot, timezone=timezone)
-    return LearnerRows(plan, LearnerState(done=frozenset(completed), targets=target_of, p_known=p_known),
+    return LearnerRows(plan, LearnerState(done=frozenset(completed), targets=target_of, p_known=p_known,
+                                          opened=frozenset(courses_opened)),
                        learnt, int(due_count or 0), fingerprint)
 
 

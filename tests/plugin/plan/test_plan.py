@@ -136,3 +136,16 @@ def test_what_next_fits_the_minutes_given(client, app, launch_as, demo_skills):
     assert page.status_code == 200
     assert re.findall(r"\(Giving useful feedback, (\d+) min\)", page.text) == ["1"]
     assert "Why: closes gap in Giving and receiving feedback from 0.4 to 1.5 (target 3); 1 min" in page.text
+
+
+def test_a_course_opened_without_a_role_is_what_comes_next(client, app, launch_as, demo_skills):
+    # No target role and nothing finished yet: opening a course starts its pathway, so "What next" and
+    # the week plan offer its next nugget instead of "nothing to recommend".
+    learner = launch_as("uma")
+    assert "Nothing to recommend right now" in client.get("/plan/next", query_string=learner.q()).text
+    assert client.get(f"/learn/c/{demo_skills}", query_string=learner.q()).status_code == 200
+    page = client.get("/plan/next", query_string=learner.q())
+    assert "Why feedback matters" in page.text and "finishes a pathway you started" in page.text
+    with transaction(app.extensions["skillbite"].sessions) as session:
+        week = week_plan(session, learner.platform_id, learner.user_id)
+    assert week.days[0].nuggets[0].nugget.key == "why-feedback"

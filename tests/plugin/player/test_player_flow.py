@@ -50,6 +50,13 @@ def test_overview_shows_pathway_minutes_and_next(client, launch_as, demo_course)
     assert f"lt={launch.token}" in page.text  # every link carries the launch token
 
 
+def test_numbers_and_words_agree(client, launch_as, demo_course):
+    launch = launch_as()
+    assert "7 nuggets · about 9 minutes in all" in client.get(f"/learn/c/{DEMO}", query_string=launch.q()).text
+    page = client.get(f"/learn/c/{DEMO}/n/why-feedback", query_string=launch.q())
+    assert re.search(r"About 1 minute\b(?!s)", page.text), "one minute, not '1 minutes'"
+
+
 def test_nugget_without_quiz_is_done_when_marked(client, launch_as, demo_course, runtime):
     launch = launch_as()
     # 'receiving' requires the foundations module: finish those first via the service-free path

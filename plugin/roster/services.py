@@ -122,6 +122,7 @@ class ContextRoster:
     members: list[MemberStatus]
     synced_at: dt.datetime | None
     requested_at: dt.datetime | None
+    from_launches: bool = False  # no roster from the LMS yet: the learners who launched from this course
 
     def count(self, slug: str, status: str) -> int:
         return sum(1 for m in self.members if m.statuses.get(slug, "").startswith(status))
@@ -145,9 +146,11 @@ def context_roster(session: Session, platform_id: int, context_pk: int) -> Conte
     if state is not None and state.platform_id != platform_id:
         state = None
     courses = context_courses(session, platform_id, context_pk)
-    members = [m for m in session.scalars(sa.select(RosterMember).where(
-        RosterMember.platform_id == platform_id, RosterMember.context_pk == context_pk)
-        .order_by(RosterMember.name, RosterMember.subject)) if LEARNER_ROLE in m.roles or "Learner" in m.roles]
+    from_launches = state is None or state.synced_at is None
+    members: list[Any] = (_launched_learners(session, platform_id, context_pk) if from_launches else [
+        m for m in session.scalars(sa.select(RosterMember).where(
+            RosterMember.platform_id == platform_id, RosterMember.context_pk == context_pk)
+            .order_by(RosterMember.name, RosterMember.subject)) if LEARNER_ROLE in m.roles or "Learner" in m.roles])
     users = {u.subject: u.id for u in session.scalars(sa.select(User).where(
         User.platform_id == platform_id, User.subject.in_([m.subject for m in members])))} if members else {}
     progress: dict[tuple[int, str], Enrolment] = {}
@@ -175,4 +178,24 @@ def context_roster(session: Session, platform_id: int, context_pk: int) -> Conte
         statuses.append(MemberStatus(member.name or member.email or member.subject, member.email, member.subject,
                                      member.status == "Active", per_course))
     return ContextRoster(courses, statuses, state.synced_at if state else None,
-                         state.requested_at if state else None)
+                         state.requested_at if state else None, from_launches)
+
+
+@dataclass(frozen=True)
+class _LaunchedLearner:
+    """A learner known from their launches, shaped as a roster member."""
+    subject: str
+    name: str | None
+    email: str | None
+    status: str = "Active"
+
+
+def _launched_learners(session: Session, platform_id: int, context_pk: int) -> list[_LaunchedLearner]:
+    """Until the LMS shares its roster (NRPS, or never when it offers no such service): the learners who
+    opened Skillbite from this LMS course, so the instructor sees who started, if not who has not."""
+    launched = sa.select(LaunchSession.user_pk).where(
+        LaunchSession.platform_id == platform_id, LaunchSession.context_pk == context_pk,
+        LaunchSession.role == "learner", LaunchSession.user_pk.is_not(None))
+    return [_LaunchedLearner(u.subject, u.name, u.email) for u in session.scalars(
+        sa.select(User).where(User.platform_id == platform_id, User.id.in_(launched))
+        .order_by(User.name, User.subject))]

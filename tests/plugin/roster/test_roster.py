@@ -164,3 +164,27 @@ def test_an_instructor_sees_only_the_roster_of_their_own_platform_and_course(app
         assert "Learner 1" not in page.text and "Learner 4" not in page.text
     finally:
         other.__exit__(None, None, None)
+
+
+def test_without_a_roster_from_the_lms_the_learners_who_launched_are_shown(app, client, runtime, lms):
+    # An LMS that offers no NRPS (or has not answered yet): the instructor still sees who started.
+    learners = {n: launch(runtime, lms.platform_id, subject=f"u-{n}") for n in (1, 2)}
+    complete_course(runtime, learners[1])
+    launch(runtime, lms.platform_id, subject="u-3", context_id="another-course")  # not this LMS course
+    other = start_lms(runtime)
+    try:  # another tenant's learner in an LMS course with the same id
+        launch(runtime, register_lms(runtime, other), subject="u-4")
+    finally:
+        other.__exit__(None, None, None)
+    teacher = launch(runtime, lms.platform_id, subject="t-1", role=Role.INSTRUCTOR)
+    page = client.get("/roster", query_string={"lt": token_for(app, teacher)})
+    assert page.status_code == 200 and "the learners who opened Skillbite from this course" in page.text
+    rows = dict(re.findall(r"<th scope=\"row\">(Person u-\d)[^<]*</th>\s*<td>([^<]+)</td>", page.text))
+    assert rows == {"Person u-1": "completed", "Person u-2": "not started"}
+    assert "Person t-1" not in page.text  # instructors are not learners
+
+    ask(runtime, launch(runtime, lms.platform_id, subject="t-1", role=Role.INSTRUCTOR, nrps=nrps(lms)))
+    drain(score_worker(runtime))  # the LMS's roster, once it has one, replaces the guess
+    page = client.get("/roster", query_string={"lt": token_for(app, teacher)})
+    assert "Learner 4" in page.text and "Person u-1" not in page.text
+    assert "opened Skillbite from this course" not in page.text

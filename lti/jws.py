@@ -26,12 +26,18 @@ def _malformed(why: str) -> LaunchError:
     )
 
 
+def _not_json(constant: str) -> None:
+    """NaN and Infinity are not JSON (RFC 8259 §6), though Python's parser takes them: an ``exp`` of NaN
+    would never compare as expired."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def _json_segment(segment: str, name: str) -> dict[str, Any]:
     if not _SEGMENT.fullmatch(segment):
         raise _malformed(f"the {name} is not base64url")
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (binascii.Error, ValueError, RecursionError):
         raise _malformed(f"the {name} is not base64url-encoded JSON") from None
     if not isinstance(value, dict):

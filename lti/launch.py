@@ -9,6 +9,7 @@ the token itself.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -218,6 +219,11 @@ def _check_deployment(
     )
 
 
+# A platform's id_tokens live minutes; one valid for longer still finds its nonce used for a day, and its
+# state, which is single use, was spent at the first launch anyway.
+MAX_NONCE_SECONDS = 86_400
+
+
 def validate_launch(
     id_token: str,
     state_data: Mapping[str, Any] | None,
@@ -249,8 +255,12 @@ def validate_launch(
     kid = header.get("kid")
     key = keys.public_key(registration, kid if isinstance(kid, str) else None)
     _verify_signature(id_token, key, alg)
-    _check_times(payload, clock(), leeway_seconds)
-    _check_nonce(payload, state, states, nonce_ttl_seconds)
+    now = clock()
+    _check_times(payload, now, leeway_seconds)
+    # The used nonce is kept at least as long as the token could still be accepted, so a purge of expired
+    # nonces can never let a long-lived id_token through twice.
+    keep = max(nonce_ttl_seconds, math.ceil(min(float(payload["exp"]) - now, MAX_NONCE_SECONDS)) + leeway_seconds)
+    _check_nonce(payload, state, states, keep)
     deployment_id, first_seen = _check_deployment(payload, state, registration, registrations)
     check_lti_claims(payload)
     if first_seen:

@@ -200,6 +200,22 @@ def test_expired_within_leeway_passes(world: World) -> None:
     assert launch(world, token).subject == "user-42"
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_an_exp_that_is_not_a_json_number_is_malformed(world: World, value: float) -> None:
+    # Python's json module writes and reads NaN and Infinity; an exp of NaN would never compare as expired.
+    assert rejected(world, world.token(world.payload(exp=value))).code == "malformed_jwt"
+
+
+def test_the_nonce_is_kept_while_its_token_is_valid(world: World) -> None:
+    now = world.clock.now
+    launch(world, world.token(world.payload(exp=int(now) + 3 * 3600)))
+    [kept_until] = world.states.nonces.values()
+    assert kept_until >= now + 3 * 3600 + 60  # beyond the 1 h default: a purge cannot re-open a replay
+    forever = world.token(world.payload(exp=int(now) + 10**9, nonce="n2"))
+    launch(world, forever, world.state(nonce="n2"))
+    assert max(world.states.nonces.values()) <= now + 86_400 + 60  # bounded: the store is purged
+
+
 def test_issued_in_future(world: World) -> None:
     token = world.token(world.payload(iat=int(world.clock.now) + 120))
     assert rejected(world, token).code == "issued_in_future"

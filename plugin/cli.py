@@ -85,6 +85,16 @@ def db_upgrade() -> None:
     click.echo("Database is up to date.")
 
 
+@db.command("purge")
+def db_purge() -> None:
+    """Delete expired login states and used nonces now (every worker also does it once an hour)."""
+    from plugin.launch.stores import purge_expired
+
+    with transaction(_sessions(_config())) as session:
+        removed = purge_expired(session)
+    click.echo(f"Deleted {removed} expired login states and nonces.")
+
+
 @main.group()
 def platform() -> None:
     """LMS platforms registered with this tool."""

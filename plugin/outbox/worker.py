@@ -36,6 +36,7 @@ class WorkerSettings:
     backoff_seconds: float = 2.0
     backoff_max_seconds: float = 600.0
     give_up_after: dt.timedelta = dt.timedelta(hours=72)
+    housekeeping_seconds: float = 3600.0  # how often this worker runs the housekeeping task, if given one
 
 
 def backoff_delay(attempts: int, settings: WorkerSettings, rand: Callable[[], float] = random.random) -> float:
@@ -55,10 +56,15 @@ class WorkerStats:
 
 class Worker:
     def __init__(self, sessions: sessionmaker[Session], deliverers: Mapping[str, Deliverer],
-                 settings: WorkerSettings) -> None:
+                 settings: WorkerSettings, housekeeping: Callable[[Session], int] | None = None) -> None:
         self.sessions = sessions
         self.deliverers = dict(deliverers)
         self.settings = settings
+        # Tables that only grow unless someone deletes what expired (login states, used nonces): every
+        # worker does it, at start and then every housekeeping_seconds. Deleting what expired is idempotent,
+        # so workers running it at the same time only repeat each other.
+        self.housekeeping = housekeeping
+        self._next_housekeeping = time.monotonic()
         self.stopping = threading.Event()
         self.stats = WorkerStats()
 
@@ -72,6 +78,7 @@ class Worker:
         while not self.stopping.is_set():
             if deadline is not None and time.monotonic() >= deadline:
                 break
+            self._housekeep_when_due()
             handled = self.run_batch()
             if handled:
                 continue
@@ -82,6 +89,18 @@ class Worker:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
             self.stopping.wait(wait)
         return self.stats
+
+    def _housekeep_when_due(self) -> None:
+        if self.housekeeping is None or time.monotonic() < self._next_housekeeping:
+            return
+        self._next_housekeeping = time.monotonic() + self.settings.housekeeping_seconds
+        try:
+            with transaction(self.sessions) as session:
+                removed = self.housekeeping(session)
+        except Exception:  # never stops delivery; tried again at the next interval
+            log.exception("housekeeping failed")
+            return
+        event(log, "housekeeping done", removed=removed)
 
     def run_batch(self) -> int:
         """Claim one batch, deliver it, settle it. Returns the number of messages handled."""

@@ -123,6 +123,24 @@ def test_db_upgrade_twice_is_fine(env):
     assert cli(env, "platform", "list").exit_code == 0
 
 
+def test_db_purge_deletes_expired_login_states_and_nonces(migrated_env):
+    from plugin.db import make_engine, make_sessionmaker, transaction
+    from plugin.launch.stores import DatabaseLaunchStates
+
+    engine = make_engine(migrated_env["SKILLBITE_DATABASE_URL"])
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            states = DatabaseLaunchStates(session)
+            states.save_state("expired-state-0000", {}, ttl_seconds=-1)
+            states.use_nonce("https://lms.test", "old", ttl_seconds=-1)
+            states.use_nonce("https://lms.test", "new", ttl_seconds=3600)
+    finally:
+        engine.dispose()
+    done = cli(migrated_env, "db", "purge")
+    assert done.exit_code == 0 and "Deleted 2 expired login states and nonces." in done.output
+    assert "Deleted 0 " in cli(migrated_env, "db", "purge").output
+
+
 def test_run_serves_healthz_over_http_and_stops_on_sigterm(migrated_env):
     _serve_until_healthy(migrated_env, workers=1)
 

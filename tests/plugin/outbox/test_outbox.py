@@ -119,3 +119,32 @@ def test_the_worker_loop_is_bounded_by_max_seconds(runtime):
     started = time.monotonic()
     Worker(runtime.sessions, {"test": Scripted({})}, WorkerSettings(poll_seconds=0.05)).run(max_seconds=0.3)
     assert time.monotonic() - started < 2
+
+
+def test_the_worker_deletes_expired_login_states_and_nonces(runtime):
+    from plugin.launch.models import LaunchState, UsedNonce
+    from plugin.launch.stores import DatabaseLaunchStates, purge_expired
+
+    with transaction(runtime.sessions) as session:
+        states = DatabaseLaunchStates(session)
+        states.save_state("expired-state-0000", {"nonce": "n"}, ttl_seconds=-1)
+        states.save_state("current-state-0000", {"nonce": "n"}, ttl_seconds=600)
+        states.use_nonce("https://lms.test", "old", ttl_seconds=-1)
+        states.use_nonce("https://lms.test", "new", ttl_seconds=3600)
+    runs: list[int] = []
+
+    def housekeeping(session):
+        runs.append(purge_expired(session))
+        if len(runs) == 2:
+            raise RuntimeError("the database went away")  # logged; delivery goes on
+        return runs[-1]
+
+    _enqueue(runtime, "a")
+    deliverer = Scripted({"a": Delivered()})
+    settings = WorkerSettings(poll_seconds=0.02, housekeeping_seconds=0.1)
+    Worker(runtime.sessions, {"test": deliverer}, settings, housekeeping=housekeeping).run(max_seconds=0.35)
+    assert runs[0] == 2 and 2 <= len(runs) <= 5  # at start, then once per interval, not once per poll
+    with transaction(runtime.sessions) as session:
+        assert list(session.scalars(sa.select(LaunchState.state))) == ["current-state-0000"]
+        assert list(session.scalars(sa.select(UsedNonce.nonce))) == ["new"]  # still used
+        assert session.scalar(sa.select(OutboxMessage.status)) == Status.DELIVERED.value

@@ -77,6 +77,15 @@ class ItemType:
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         raise NotImplementedError
 
+    def answered(self, response: Any) -> bool:
+        """Whether ``response`` (from :meth:`read`) is an answer at all: a blank or unreadable one is not
+        graded, and does not use up an attempt (a double tap, "2 days" in a number field)."""
+        return response is not None and response != ""
+
+    def blank_hint(self, spec: Mapping[str, Any]) -> str:
+        """What to do when the answer is blank or unreadable."""
+        return f"{self.label}."
+
     def view(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         """What the page may show: no answers."""
         return {}
@@ -158,6 +167,9 @@ class MultipleResponse(ItemType):
     def xapi_response(self, spec: Mapping[str, Any], response: Any) -> str | None:
         return "[,]".join(f"c{i}" for i in response or [])
 
+    def answered(self, response: Any) -> bool:
+        return bool(response)  # at least one choice: every item has a correct one
+
 
 class TrueFalse(ItemType):
     name, label = "true_false", "True or false"
@@ -205,6 +217,10 @@ class Numeric(ItemType):
 
     def view(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         return {"unit": spec["unit"]}
+
+    def blank_hint(self, spec: Mapping[str, Any]) -> str:
+        unit = f" (in {spec['unit']}, without the unit)" if spec["unit"] else ""
+        return f"Enter a number{unit}, for example 12 or 3.5."
 
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         if response is None:
@@ -286,6 +302,9 @@ class Ordering(ItemType):
             return None
         return [step for step, _ in sorted(placed.items(), key=lambda kv: kv[1])]
 
+    def blank_hint(self, spec: Mapping[str, Any]) -> str:
+        return f"Give each step a different position from 1 to {len(spec['order'])}."
+
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         count = len(spec["order"])
         if response is None:
@@ -333,6 +352,9 @@ class Matching(ItemType):
             raw = (form.get(str(left)) or [""])[0]
             chosen.append(int(raw) if raw.isdigit() and int(raw) < count else None)
         return chosen
+
+    def answered(self, response: Any) -> bool:
+        return bool(response) and all(r is not None for r in response)
 
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         pairs = spec["pairs"]

@@ -164,7 +164,9 @@ def _graded(nugget: NuggetView, responses: Mapping[str, Any]) -> dict[str, ItemG
 
 
 def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any], dict[str, ItemGrade],
-                                                                 float] | None = None) -> Response:
+                                                                 float] | None = None,
+                   kept: tuple[dict[str, Any], dict[str, str]] | None = None) -> Response:
+    """The nugget page; ``kept``: the learner's answers sent back ungraded, with what to fix per item."""
     launch, course, enrolment, version, rows = _context(slug)
     nugget = _find(version, key)
     states = _states(version, rows, preview=enrolment is None)
@@ -177,7 +179,9 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     responses: dict[str, Any] = {}
     grades: dict[str, ItemGrade] = {}
     score: float | None = None
-    if preview_result:
+    if kept:
+        responses = kept[0]
+    elif preview_result:
         responses, grades, score = preview_result
     elif learner and row is not None and row.attempts:
         answered = progress.last_attempt(db(), learner, row)
@@ -193,6 +197,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
         "player/nugget.html", launch=launch, course=course, version=version, nugget=nugget, state=state,
         row=row, responses=responses, grades=grades, score=score, attempts_left=attempts_left,
         following=following, position=index + 1, total=len(states), percent=percent_done(states),
+        unanswered=kept[1] if kept else {},
         preview=learner is None, done=state.status == DONE or bool(row and row.completed_at))
     response = Response(html)
     origins = sorted({b["origin"] for b in nugget.blocks if b.get("kind") == "video" and b.get("embed")})
@@ -227,8 +232,14 @@ def answer(slug: str, key: str) -> BaseResponse:
     launch, course, enrolment, version, rows = _context(slug)
     nugget_ = _find(version, key)
     learner = _learner(launch)
+    result = progress.grade(nugget_, _answers(request.form))
+    missing = progress.unanswered(nugget_, result[0])
+    if missing:  # nothing graded or counted: the page comes back with what was typed, and what to fix
+        page = _render_nugget(slug, key, kept=(result[0], missing))
+        page.status_code = 422
+        return page
     if learner is None or enrolment is None:
-        return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
+        return _render_nugget(slug, key, preview_result=result)
     try:
         progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows)
     except progress.NotAvailable as exc:

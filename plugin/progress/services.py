@@ -39,6 +39,20 @@ class AttemptsExhausted(Exception):
     """No attempt left on this nugget."""
 
 
+class AnswersIncomplete(Exception):
+    """Some items have no readable answer: nothing is graded or recorded, no attempt is used."""
+
+    def __init__(self, hints: dict[str, str]) -> None:
+        self.hints = hints  # item key -> what to do
+        super().__init__(", ".join(hints))
+
+
+def unanswered(nugget: NuggetView, responses: Mapping[str, Any]) -> dict[str, str]:
+    """The items whose answer is blank or unreadable, each with what to do."""
+    return {item.key: item_type(item.type).blank_hint(item.spec) for item in nugget.items
+            if not item_type(item.type).answered(responses.get(item.key))}
+
+
 class NotAvailable(Exception):
     """The nugget's prerequisites are not met yet."""
 
@@ -189,6 +203,9 @@ def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nug
     if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):
         raise AttemptsExhausted(nugget.key)
     responses, grades, score = grade(nugget, answers)
+    missing = unanswered(nugget, responses)
+    if missing:
+        raise AnswersIncomplete(missing)
     row.attempts += 1
     now = utcnow()
     for item in nugget.items:

@@ -71,7 +71,15 @@ def test_learner_completes_a_quiz_nugget_reloads_and_resumes(live_server, browse
     page.get_by_role("link", name="Continue: The SBI model: situation, behaviour, impact").click()
     assert page.locator("h1").inner_text() == "The SBI model: situation, behaviour, impact"
     page.get_by_label("In Monday's client call", exact=False).check()
-    page.get_by_role("button", name="Check my answers").click()
+    page.get_by_role("button", name="Check my answers").click()  # the order question left blank
+    assert "Answer every question first" in page.get_by_role("alert").first.inner_text()
+    assert page.get_by_label("In Monday's client call", exact=False).is_checked()  # kept, not graded
     check_accessibility()
-    assert len(checked) == 5
-    assert page_errors == []
+    for step in range(4):  # every step a position: now it is an attempt
+        page.locator(f"[name='i.sbi-order.{step}']").select_option(str(4 - step))
+    page.get_by_role("button", name="Check my answers").click()
+    assert "You scored" in page.get_by_role("status").first.inner_text()
+    check_accessibility()
+    assert len(checked) == 6
+    # the one error answer is the blank question's 422, which the page explained
+    assert [e.split(" ")[0] for e in page_errors] == ["422"], page_errors

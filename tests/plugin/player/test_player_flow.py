@@ -57,6 +57,27 @@ def test_numbers_and_words_agree(client, launch_as, demo_course):
     assert re.search(r"About 1 minute\b(?!s)", page.text), "one minute, not '1 minutes'"
 
 
+def test_blank_or_unreadable_answers_use_no_attempt(client, launch_as, demo_course, runtime):
+    # A double tap on "Check my answers", or "2 days" in a number field, is not an attempt: nothing is
+    # graded (no feedback would give the answers away), nothing is recorded, and what was typed stays.
+    launch = launch_as()
+    _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
+    page = client.get(f"/learn/c/{DEMO}/n/sbi-model", query_string=launch.q())
+    assert "3 attempts" in page.text
+    for data in ({}, {"i.sbi-example": "1"}):
+        answer = client.post(f"/learn/c/{DEMO}/n/sbi-model/answers", query_string=launch.q(),
+                             data={"csrf": csrf_of(page.text), **data})
+        assert answer.status_code == 422 and "Nothing was counted: you still have 3 attempts." in answer.text
+        assert "Give each step a different position from 1 to 4." in answer.text
+        assert "Correct." not in answer.text and "Not quite." not in answer.text
+    assert re.search(r'value="1"\s+checked', answer.text)  # the answer given is still selected
+    with runtime.sessions() as session:
+        row = session.scalar(sa.select(NuggetProgress).where(NuggetProgress.nugget_key == "sbi-model"))
+        assert row.attempts == 0 and row.completed_at is None
+        assert session.scalar(sa.select(sa.func.count()).select_from(ItemResponse)
+                              .where(ItemResponse.progress_id == row.id)) == 0
+
+
 def test_nugget_without_quiz_is_done_when_marked(client, launch_as, demo_course, runtime):
     launch = launch_as()
     # 'receiving' requires the foundations module: finish those first via the service-free path
@@ -107,7 +128,8 @@ def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_co
     for _ in range(3):
         page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=launch.q())
         client.post(f"/learn/c/{DEMO}/n/putting-it-together/answers", query_string=launch.q(),
-                    data={"csrf": csrf_of(page.text), "i.best-opening": "0"})
+                    data={"csrf": csrf_of(page.text), "i.best-opening": "0", "i.follow-up": "argue",
+                          "i.praise": "false", "i.count": "99"})  # every question answered, wrongly
     page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=launch.q())
     assert "No attempts left" in page.text and "Try again" not in page.text
     with runtime.sessions() as session:

@@ -61,7 +61,8 @@ def test_anonymous_launch_previews_and_saves_nothing(client, launch_as, demo_cou
     page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=anonymous.q())
     assert page.status_code == 200 and "Preview" in page.text  # everything open in a preview
     response = client.post(f"/learn/c/{DEMO}/n/putting-it-together/answers", query_string=anonymous.q(),
-                           data={"csrf": csrf_of(page.text), "i.count": "3"})
+                           data={"csrf": csrf_of(page.text), "i.count": "3", "i.best-opening": "0",
+                                 "i.follow-up": "ask", "i.praise": "true"})
     assert response.status_code == 200 and "nothing is saved" in response.text and "Correct." in response.text
     with runtime.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from plugin.catalog.items import item_type
 from plugin.catalog.models import QuizItem
+from plugin.db import utcnow
 from plugin.launch.access import require_launch
 from plugin.review import handlers  # noqa: F401  (answered items become cards)
 from plugin.review.services import CardNotFound, answer_review, count_due, due_cards, present
@@ -56,4 +57,4 @@ def answer(card_id: int) -> str:
         abort(404, description="This review card is not yours or no longer exists. Go back to your review.")
     item = session.get(QuizItem, outcome.card.item_id)
     session.commit()
-    return render_template("review/result.html", outcome=outcome, item=item)
+    return render_template("review/result.html", outcome=outcome, item=item, now=utcnow())

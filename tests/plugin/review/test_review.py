@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import fsrs
 import sqlalchemy as sa
@@ -83,7 +84,10 @@ def test_daily_session_shows_due_cards_and_records_a_reviewed_statement(client, 
     assert page.status_code == 200 and "1 card left today" in page.text
     [card] = cards_of(runtime, learner.user_id)
     result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "false"})
-    assert result.status_code == 200 and "Right" in result.text and "You will see this again on" in result.text
+    assert result.status_code == 200 and "Right" in result.text
+    # when, in words the learner can use: a relearning step is minutes away, not "on" today's date
+    again = re.search(r"You will see this again (in about \d+ (?:minute|hour)s?|on \d{4}-\d\d-\d\d)\.", result.text)
+    assert again and again.group(1) == "in about 10 minutes", result.text  # FSRS's relearning step
     with runtime.sessions() as s:
         statements = list(s.scalars(sa.select(XapiStatement).where(XapiStatement.verb == "reviewed")))
         after = s.scalar(sa.select(SkillEstimate.p_known).where(SkillEstimate.user_id == learner.user_id))
@@ -115,3 +119,18 @@ def test_the_daily_session_is_a_few_cards(app, launch_as, demo_skills, runtime):
             card_for_answer(session, learner.platform_id, learner.user_id, item, False, 0.0, T0)
         assert len(due_cards(session, learner.platform_id, learner.user_id, T0 + dt.timedelta(days=1))) \
             == SESSION_CARDS
+
+
+def test_review_feedback_is_formatted_and_the_card_page_has_a_heading(client, app, launch_as, demo_skills,
+                                                                      runtime):
+    learner = launch_as("dee")
+    answer_in_player(client, learner, demo_skills, right=False)
+    with transaction(runtime.sessions) as session:
+        session.execute(sa.update(ReviewCard).where(ReviewCard.user_id == learner.user_id)
+                        .values(due=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    page = client.get("/review", query_string=learner.q())
+    assert '<h1 id="review-h">Review</h1>' in page.text  # axe: page-has-heading-one
+    [card] = cards_of(runtime, learner.user_id)
+    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "true"})
+    assert "Not quite" in result.text
+    assert "what to <strong>keep doing</strong>" in result.text and "**" not in result.text

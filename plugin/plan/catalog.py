@@ -67,6 +67,8 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
                                                            CourseVersion.title, CourseVersion.manifest)
                                                  .where(CourseVersion.id.in_(version_ids)))}
     owned = owners(session)
+    slugs = dict(session.execute(sa.select(Course.id, Course.slug).where(
+        Course.id.in_({v.course_id for v in versions.values()}))).all())
     modules = {m.id: m for m in session.execute(sa.select(Module.id, Module.key, Module.prerequisites,
                                                           Module.version_id).where(Module.version_id.in_(version_ids)))}
     rows = list(session.execute(sa.select(Nugget.id, Nugget.version_id, Nugget.module_id, Nugget.key, Nugget.title,
@@ -91,5 +93,6 @@ def build_catalog(session: Session, version_ids: list[int]) -> Catalog:
             id=row.id, course_id=version.course_id, course_title=version.title, key=row.key, title=row.title,
             minutes=row.minutes, position=row.position,
             skill_ids=tuple(dict.fromkeys(skill_ids[r] for r in own_refs if r in skill_ids)),
-            requires=tuple(dict.fromkeys(k for k in requires if k != row.key)), owner=owned.get(version.course_id)))
+            requires=tuple(dict.fromkeys(k for k in requires if k != row.key)), owner=owned.get(version.course_id),
+            course_slug=slugs.get(version.course_id, "")))
     return Catalog.build(nuggets)

@@ -34,6 +34,7 @@ class CatalogNugget:
     skill_ids: tuple[int, ...]
     requires: tuple[str, ...]  # nugget keys of the same course: its own and its module's prerequisites
     owner: int | None = None  # the organisation whose course it is (catalog.models.CourseOwner); None: shared
+    course_slug: str = ""  # for the link to the nugget
 
     @property
     def ref(self) -> tuple[int, str]:
@@ -83,6 +84,7 @@ class LearnerState:
     targets: Mapping[int, Target]  # the role's skills
     p_known: Mapping[int, float]  # BKT estimates; missing skills are at the prior
     opened: frozenset[int] = frozenset()  # courses the learner opened and has not finished (an enrolment)
+    planned: frozenset[tuple[int, str]] = frozenset()  # in ``done`` only because an earlier plan slot has it
 
     def p(self, skill_id: int) -> float:
         return self.p_known.get(skill_id, scale.BKT.p_init)
@@ -93,7 +95,7 @@ class LearnerState:
         for skill_id in nugget.skill_ids:
             if skill_id in self.targets:
                 p_known[skill_id] = scale.study(self.p(skill_id))
-        return replace(self, done=self.done | {nugget.ref}, p_known=p_known)
+        return replace(self, done=self.done | {nugget.ref}, planned=self.planned | {nugget.ref}, p_known=p_known)
 
 
 @dataclass(frozen=True)
@@ -156,14 +158,19 @@ def evaluate(catalog: Catalog, state: LearnerState, nugget: CatalogNugget, start
     if value <= 0 and not continues:
         return None
     prerequisites = tuple(catalog.titles.get((nugget.course_id, k), k) for k in nugget.requires)
+    planned_first = {catalog.titles.get((nugget.course_id, k), k) for k in nugget.requires
+                     if (nugget.course_id, k) in state.planned}
+    done_first = [t for t in prerequisites if t not in planned_first]
     reasons = [f"closes gap in {c.skill} from {c.before:.1f} to {c.after:.1f} (target {c.target})" for c in closes]
     if not closes:
         reasons.append("finishes a pathway you started")
     elif continues:
         reasons.append(f"continues {nugget.course_title}")
-    if prerequisites:
-        reasons.append(("prerequisite " if len(prerequisites) == 1 else "prerequisites ")
-                       + ", ".join(prerequisites) + " done")
+    if done_first:
+        reasons.append(("prerequisite " if len(done_first) == 1 else "prerequisites ")
+                       + ", ".join(done_first) + " done")
+    if planned_first:  # the week plan: a prerequisite planned for an earlier slot is not done yet
+        reasons.append("after " + ", ".join(t for t in prerequisites if t in planned_first))
     reasons.append(f"{nugget.minutes} min")
     return Recommendation(nugget, value, value * (DEPTH_BONUS if continues else 1.0), tuple(closes), prerequisites,
                           continues, tuple(reasons))

@@ -146,6 +146,13 @@ def test_a_course_opened_without_a_role_is_what_comes_next(client, app, launch_a
     assert client.get(f"/learn/c/{demo_skills}", query_string=learner.q()).status_code == 200
     page = client.get("/plan/next", query_string=learner.q())
     assert "Why feedback matters" in page.text and "finishes a pathway you started" in page.text
+    link = re.search(r'<a href="([^"]+)"><strong>Why feedback matters</strong></a>', page.text)
+    assert link and f"/learn/c/{demo_skills}/n/why-feedback" in link.group(1) and learner.token in link.group(1)
+    assert client.get(link.group(1)).status_code == 200
+    plan = client.get("/plan", query_string=learner.q()).text
+    # later picks come after earlier ones in the plan: they are not "done"
+    assert "prerequisite Why feedback matters done" not in plan and "after Why feedback matters" in plan
+    assert f'/learn/c/{demo_skills}/n/sbi-model' in plan
     with transaction(app.extensions["skillbite"].sessions) as session:
         week = week_plan(session, learner.platform_id, learner.user_id)
     assert week.days[0].nuggets[0].nugget.key == "why-feedback"

@@ -256,9 +256,12 @@ class ShortText(ItemType):
                     raise ValidationError(f"pattern {index + 1} is not a valid regular expression ({exc})",
                                           "patterns") from None
 
-    @staticmethod
-    def _norm(text: str, case_sensitive: bool) -> str:
-        text = " ".join(text.split())
+    # Sentence punctuation around an answer ("Listen.", "ALWAYS!", "“ask”") does not make it another answer.
+    _AROUND = " \t.,;:!?¡¿\"'“”‘’«»()"
+
+    @classmethod
+    def _norm(cls, text: str, case_sensitive: bool) -> str:
+        text = " ".join(text.split()).strip(cls._AROUND)
         return text if case_sensitive else text.casefold()
 
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:

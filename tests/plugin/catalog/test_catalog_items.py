@@ -60,7 +60,9 @@ def test_numeric_with_tolerance(given, correct):
 
 
 @pytest.mark.parametrize(("given", "correct"), [("Always", True), ("  always ", True), ("never", True),
-                                                ("NEVERMORE", False), ("alwayz", False), ("", False)])
+                                                ("Always.", True), ("ALWAYS!", True), ("“always”", True),
+                                                ("always not", False), ("NEVERMORE", False), ("alwayz", False),
+                                                ("", False), ("?!", False)])
 def test_short_text_accepted_answers_and_patterns(given, correct):
     s = spec({"type": "short_text", "accepted": ["always"], "patterns": ["nev(er)?"]})
     assert answer("short_text", s, {"": [given]})[1] is correct

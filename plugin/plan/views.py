@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -33,10 +34,15 @@ install(bp)
 DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 
 
-def _page(feed_url: str | None = None, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+def _page(feed_url: str | None = None, problem: str | None = None, status: int = 200,
+          typed: dict[str, Any] | None = None) -> tuple[str, int]:
+    """The plan page; ``typed``: settings the learner sent that were refused, shown again to correct."""
     viewer = learner()
     session = db()
-    return render_template("plan/plan.html", plan=get_plan(session, viewer.platform_id, viewer.user_id),
+    plan = get_plan(session, viewer.platform_id, viewer.user_id)
+    settings = typed or {"weekly_minutes": plan.weekly_minutes, "days": plan.days, "slot": plan.slot,
+                         "timezone": plan.timezone}
+    return render_template("plan/plan.html", plan=plan, settings=settings,
                            week=week_plan(session, viewer.platform_id, viewer.user_id), day_names=DAY_NAMES,
                            feed_url=feed_url, problem=problem), status
 
@@ -59,7 +65,11 @@ def save() -> BaseResponse | tuple[str, int]:
                   slot=request.form.get("slot", ""), timezone=request.form.get("timezone", "UTC").strip())
     except (PlanInvalid, ValueError) as exc:
         db().rollback()
-        return _page(problem=str(exc), status=400)
+        form = request.form
+        typed = {"weekly_minutes": form.get("weekly_minutes", ""), "slot": form.get("slot", ""),
+                 "days": [int(d) for d in form.getlist("days") if d.isdigit()],
+                 "timezone": form.get("timezone", "")}
+        return _page(problem=str(exc), status=400, typed=typed)
     db().commit()
     return redirect(url_for("plan.page", lt=request.form.get("lt", "")), 303)
 

@@ -62,6 +62,12 @@ def test_plan_page_saves_settings_and_shows_reasons(client, app, launch_as, demo
     bad = client.post("/plan", data={"lt": learner.token, "csrf": csrf_of(page.text), "weekly_minutes": "0",
                                      "days": ["1"], "slot": "08:00", "timezone": "UTC"})
     assert bad.status_code == 400 and "weekly minutes: choose 5 to 600" in bad.text
+    wrong = client.post("/plan", data={"lt": learner.token, "csrf": csrf_of(page.text), "weekly_minutes": "45",
+                                       "days": ["6", "7"], "slot": "19:15", "timezone": "Mars/Phobos"})
+    assert wrong.status_code == 400 and "Your plan settings were not saved" in wrong.text
+    # what was typed stays on the form, to correct rather than type again
+    assert 'value="45"' in wrong.text and 'value="19:15"' in wrong.text and 'value="Mars/Phobos"' in wrong.text
+    assert re.findall(r'name="days" value="(\d)" checked', wrong.text) == ["6", "7"]
     saved = client.post("/plan", data={"lt": learner.token, "csrf": csrf_of(page.text), "weekly_minutes": "70",
                                        "days": ["1", "2", "3", "4", "5", "6", "7"], "slot": "18:00",
                                        "timezone": "UTC"})

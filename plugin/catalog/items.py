@@ -86,6 +86,10 @@ class ItemType:
         """What to do when the answer is blank or unreadable."""
         return f"{self.label}."
 
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        """The right answer in words, shown once the learner has no attempt left."""
+        raise NotImplementedError
+
     def view(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         """What the page may show: no answers."""
         return {}
@@ -101,6 +105,9 @@ class ItemType:
 
 class SingleChoice(ItemType):
     name, label = "single_choice", "Choose one answer"
+
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return str(next(c["text"] for c in spec["choices"] if c["correct"]))
 
     class schema(BaseItemSchema):  # noqa: N801
         choices = fields.List(fields.Nested(ChoiceSchema), required=True, validate=validate.Length(min=2))
@@ -134,6 +141,9 @@ class SingleChoice(ItemType):
 
 class MultipleResponse(ItemType):
     name, label = "multiple_response", "Choose all that apply"
+
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return "; ".join(c["text"] for c in spec["choices"] if c["correct"])
 
     class schema(BaseItemSchema):  # noqa: N801
         choices = fields.List(fields.Nested(ChoiceSchema), required=True, validate=validate.Length(min=2))
@@ -174,6 +184,9 @@ class MultipleResponse(ItemType):
 class TrueFalse(ItemType):
     name, label = "true_false", "True or false"
 
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return "True" if spec["answer"] else "False"
+
     class schema(BaseItemSchema):  # noqa: N801
         answer = fields.Boolean(required=True)
         feedback_true = fields.String(load_default="")
@@ -199,6 +212,11 @@ class TrueFalse(ItemType):
 
 class Numeric(ItemType):
     name, label = "numeric", "Enter a number"
+
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        within = f" (± {float(spec['tolerance']):g})" if spec["tolerance"] else ""
+        unit = f" {spec['unit']}" if spec["unit"] else ""
+        return f"{float(spec['answer']):g}{unit}{within}"
 
     class schema(BaseItemSchema):  # noqa: N801
         answer = fields.Float(required=True, allow_nan=False)
@@ -237,6 +255,9 @@ class Numeric(ItemType):
 
 class ShortText(ItemType):
     name, label = "short_text", "Type a short answer"
+
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return " or ".join(spec["accepted"]) if spec["accepted"] else "see the explanation"
 
     class schema(BaseItemSchema):  # noqa: N801
         accepted = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
@@ -285,6 +306,9 @@ class Ordering(ItemType):
 
     name, label = "ordering", "Put in order"
 
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return " → ".join(spec["order"])
+
     class schema(BaseItemSchema):  # noqa: N801
         order = fields.List(fields.String(validate=validate.Length(min=1)), required=True,
                             validate=validate.Length(min=2, error="list at least 2 steps, in the right order"))
@@ -328,6 +352,9 @@ class Ordering(ItemType):
 
 class Matching(ItemType):
     name, label = "matching", "Match each item"
+
+    def solution(self, spec: Mapping[str, Any]) -> str:
+        return "; ".join(f"{p['left']} = {p['right']}" for p in spec["pairs"])
 
     class PairSchema(Schema):
         left = fields.String(required=True, validate=validate.Length(min=1))

@@ -61,6 +61,12 @@ def item_view(item: Any) -> dict[str, Any]:
     return item_type(item.type).view(item.spec)
 
 
+@bp.app_template_global()
+def item_solution(item: Any) -> str:
+    """The right answer in words: shown once no attempt is left, so the learner leaves knowing it."""
+    return item_type(item.type).solution(item.spec)
+
+
 def _launch() -> LaunchSession:
     launch = current_launch()
     assert launch is not None

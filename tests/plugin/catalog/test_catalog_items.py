@@ -112,3 +112,19 @@ def test_every_registered_type_has_a_label_and_schema():
 def test_inline_markdown_in_prompts_is_sanitized():
     html = render_inline('**Bold** <img src=x onerror=alert(1)> [x](javascript:alert(1))')
     assert "<strong>Bold</strong>" in html and "<img" not in html and 'href="javascript' not in html
+
+
+@pytest.mark.parametrize(("raw", "said"), [
+    ({"type": "single_choice", "choices": [{"text": "A"}, {"text": "B", "correct": True}]}, "B"),
+    ({"type": "multiple_response", "choices": [{"text": "A", "correct": True}, {"text": "B"},
+                                               {"text": "C", "correct": True}]}, "A; C"),
+    ({"type": "true_false", "answer": False}, "False"),
+    ({"type": "numeric", "answer": 2.5, "tolerance": 0.1, "unit": "days"}, "2.5 days (± 0.1)"),
+    ({"type": "short_text", "accepted": ["ask", "listen"]}, "ask or listen"),
+    ({"type": "ordering", "order": ["one", "two"]}, "one → two"),
+    ({"type": "matching", "pairs": [{"left": "a", "right": "1"}, {"left": "b", "right": "2"}]}, "a = 1; b = 2"),
+])
+def test_every_item_type_says_its_answer_in_words(raw, said):
+    assert set(ITEM_TYPES) == {"single_choice", "multiple_response", "true_false", "numeric", "short_text",
+                               "ordering", "matching"}  # a new type needs a case here
+    assert item_type(raw["type"]).solution(spec(raw)) == said

@@ -132,6 +132,8 @@ def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_co
                           "i.praise": "false", "i.count": "99"})  # every question answered, wrongly
     page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=launch.q())
     assert "No attempts left" in page.text and "Try again" not in page.text
+    # out of attempts, the learner is shown each right answer they missed
+    assert "The answer: ask or listen" in page.text and "The answer: True" in page.text
     with runtime.sessions() as session:
         enrolment = session.scalar(sa.select(Enrolment))
         assert enrolment.completed_at is not None and enrolment.percent == 100 and enrolment.passed is False

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from plugin.credentials import status
 from plugin.credentials.issuer import IssuerSettings, KeyResolver, signer_by_method, signer_for
 from plugin.credentials.jsonld import CREDENTIALS_V2, OPEN_BADGES_V3
-from plugin.credentials.models import Achievement, IssuedCredential, StatusList
+from plugin.credentials.models import Achievement, AchievementCourseLink, IssuedCredential, StatusList
 from plugin.credentials.proofs import ProofError, add_proof, encode_jwt, verify_proof, xsd_datetime
 from plugin.db import utcnow
 from plugin.events import LearningEvent, publish
@@ -229,6 +229,15 @@ def find_credential(session: Session, public_id: str) -> IssuedCredential | None
 def credentials_of(session: Session, user: User) -> list[IssuedCredential]:
     return list(session.scalars(sa.select(IssuedCredential).where(IssuedCredential.user_id == user.id)
                                 .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id.desc())))
+
+
+def earned_with_course(session: Session, platform_id: int, user_id: int, course_slug: str) -> list[IssuedCredential]:
+    """The learner's valid credentials whose achievement this course earns (for the course's own page)."""
+    linked = sa.select(AchievementCourseLink.achievement_id).where(AchievementCourseLink.course_slug == course_slug)
+    return list(session.scalars(sa.select(IssuedCredential).where(
+        IssuedCredential.platform_id == platform_id, IssuedCredential.user_id == user_id,
+        IssuedCredential.revoked_at.is_(None), IssuedCredential.achievement_id.in_(linked))
+        .order_by(IssuedCredential.issued_at.desc())))
 
 
 def credential_jwt(session: Session, credential: IssuedCredential, settings: IssuerSettings | None = None) -> str:

@@ -21,6 +21,7 @@ from plugin.catalog.models import Asset, Course
 from plugin.catalog.render import render_inline
 from plugin.catalog.services import CourseNotFound, catalog_page, course_by_slug
 from plugin.catalog.snapshot import NuggetView, VersionView
+from plugin.credentials.services import earned_with_course
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.models import LaunchSession
 from plugin.launch.tokens import FIELD, token_from_request
@@ -133,8 +134,11 @@ def overview(slug: str) -> str:
     by_module: dict[int, list[NuggetState]] = {}
     for state in states:
         by_module.setdefault(state.nugget.module_id, []).append(state)
+    learner = _learner(launch)
+    badges = (earned_with_course(db(), learner.platform_id, learner.user_id, slug)
+              if learner and enrolment and enrolment.completed_at else [])
     return render_template("player/overview.html", launch=launch, course=course, version=version,
-                           enrolment=enrolment, states=states, by_module=by_module,
+                           enrolment=enrolment, states=states, by_module=by_module, badges=badges,
                            nugget_urls=_nugget_urls(slug, [s.nugget.key for s in states]), next=next_nugget(states),
                            percent=percent_done(states), done=sum(1 for s in states if s.status == DONE),
                            rows=rows)

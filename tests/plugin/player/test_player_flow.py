@@ -134,6 +134,10 @@ def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_co
     assert "No attempts left" in page.text and "Try again" not in page.text
     # out of attempts, the learner is shown each right answer they missed
     assert "The answer: ask or listen" in page.text and "The answer: True" in page.text
+    overview = client.get(f"/learn/c/{DEMO}", query_string=launch.q()).text
+    badge = re.search(r'You earned the badge <a href="([^"]+)">Feedback practitioner</a>', overview)
+    assert badge, overview
+    assert client.get(badge.group(1)).status_code == 200
     with runtime.sessions() as session:
         enrolment = session.scalar(sa.select(Enrolment))
         assert enrolment.completed_at is not None and enrolment.percent == 100 and enrolment.passed is False

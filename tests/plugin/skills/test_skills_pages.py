@@ -14,11 +14,14 @@ def test_learner_chooses_a_role_and_sees_gaps_largest_first(client, launch_as, d
     learner = launch_as("amy")
     page = client.get("/skills", query_string=learner.q())
     assert page.status_code == 200 and "Team lead" in page.text
+    assert '<option value="" selected>Choose a role…</option>' in page.text  # no role is shown as chosen
+    assert client.post("/skills/role", data={"lt": learner.token, "csrf": csrf_of(page.text),
+                                             "role": ""}).status_code == 400
     saved = client.post("/skills/role", data={"lt": learner.token, "csrf": csrf_of(page.text),
                                               "role": role_id(app, learner.platform_id, "team-lead")})
     assert saved.status_code == 303
     page = client.get("/skills", query_string=learner.q())
-    assert "Where I stand as Team lead" in page.text
+    assert "Where I stand as Team lead" in page.text and "Choose a role…" not in page.text
     # Prior 0.1 → estimate 0.4; the two targets of 3 leave the largest gaps (2.6) and come first.
     assert page.text.index("Active listening") < page.text.index("Recognising good work")
     assert "no self-assessment → P(known) 0.10 → level 0.4 of 4" in page.text

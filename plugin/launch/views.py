@@ -172,9 +172,13 @@ def launch() -> BaseResponse:
         # iframe feels. Its own URL goes in Content-Location (RFC 9110 §8.7) and, through
         # address_bar_url(), into the browser's history, so a reload asks for the page, not the launch.
         destination = first_page(launch_session, carry)
-        enter_launch(launch_session, token)
-        response = serve_in_place(destination)
-        response.headers["Content-Location"] = destination
+        if urlsplit(destination).path.startswith(url_for("admin.dashboard")):
+            # The console is a section of its own (its layout, its helpers): reached by a redirect.
+            response = redirect(destination, code=303)
+        else:
+            enter_launch(launch_session, token)
+            response = serve_in_place(destination)
+            response.headers["Content-Location"] = destination
     set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
     response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
     return response
@@ -194,7 +198,8 @@ COURSE_PARAMETER = "skillbite_course"
 
 def first_page(launch_session: LaunchSession, carry: dict[str, Any]) -> str:
     """Where a launch lands: the content the resource link names (custom ``skillbite_course``, or the
-    module, nugget or pathway chosen by deep linking), else the catalog."""
+    module, nugget or pathway chosen by deep linking), else the console for an LMS administrator
+    (docs/admin-setup.md), else the catalog."""
     target = launch_target(db(), launch_session, carry)
     if target:
         return target
@@ -202,6 +207,8 @@ def first_page(launch_session: LaunchSession, carry: dict[str, Any]) -> str:
     slug = str((link.custom or {}).get(COURSE_PARAMETER, "")).strip() if link else ""
     if slug:
         return url_for("player.overview", slug=slug, **carry)
+    if launch_session.role == "admin":  # an LMS administrator: the console of their own platform
+        return url_for("admin.dashboard", **carry)
     return url_for("player.catalog", **carry)
 
 

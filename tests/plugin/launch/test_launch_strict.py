@@ -405,3 +405,14 @@ def test_login_parameter_with_a_nul_character_is_a_400(field, platform, browser)
 def test_launch_state_with_a_nul_character_is_a_400(platform, browser):
     response = platform.launch(browser, tamper=lambda form: {**form, "state": form["state"] + "\x00"})
     assert_rejected(response, "invalid_state")
+
+
+def test_an_lms_administrators_launch_opens_their_console(platform, browser):
+    # docs/admin-setup.md: a launch with the LMS administrator role opens the console of their platform
+    role = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+    response = platform.launch(browser, role=role)
+    assert response.status_code == 303, response.text[:800]
+    assert urlsplit(response.headers["Location"]).path == "/admin/"
+    page = first_page(platform.launch(browser, role=role), browser=browser, base=TOOL_BASE)
+    assert page.status_code == 200 and page.path == "/admin/", page.text[:800]
+    assert "Admin console" in page.text or "Dashboard" in page.text

@@ -175,9 +175,13 @@ def delivery_health(session: Session, *, platform_id: int | None = None, kind: s
             stmt = stmt.where(om.kind == kind)
         return stmt
 
+    # Due and unclaimed: a running worker picks such a message up within a poll (a second by default).
+    waiting_for_a_worker = sa.and_(om.next_attempt_at <= now,
+                                   sa.or_(om.claimed_until.is_(None), om.claimed_until <= now))
     queued_rows = session.execute(scoped(
         sa.select(om.kind, sa.func.count(), sa.func.min(om.created_at),
-                  sa.func.sum(sa.case((om.claimed_until > now, 1), else_=0)))
+                  sa.func.sum(sa.case((om.claimed_until > now, 1), else_=0)),
+                  sa.func.min(sa.case((waiting_for_a_worker, om.next_attempt_at))))
         .where(om.status == QUEUED).group_by(om.kind))).all()
     stopped_rows = session.execute(scoped(
         sa.select(om.kind, om.status, sa.func.count()).where(om.status.in_([Status.PARKED.value,
@@ -187,10 +191,13 @@ def delivery_health(session: Session, *, platform_id: int | None = None, kind: s
 
     def entry(k: str) -> dict[str, Any]:
         return kinds.setdefault(k, {"queued": 0, "in_flight": 0, "held": 0, "parked": 0,
-                                    "oldest_queued_age_seconds": None})
+                                    "oldest_queued_age_seconds": None, "unclaimed_due_seconds": None})
 
-    for k, count, oldest, in_flight in queued_rows:
+    for k, count, oldest, in_flight, due in queued_rows:
         e = entry(k)
+        if due is not None:
+            due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+            e["unclaimed_due_seconds"] = round((now - due).total_seconds(), 3)
         e["in_flight"] = int(in_flight or 0)
         e["queued"] = int(count) - e["in_flight"]
         if oldest is not None:
@@ -205,9 +212,12 @@ def delivery_health(session: Session, *, platform_id: int | None = None, kind: s
     held_reasons = session.execute(scoped(
         sa.select(om.kind, om.last_error, sa.func.count()).where(om.status == Status.HELD.value)
         .group_by(om.kind, om.last_error))).all()
+    due = [e["unclaimed_due_seconds"] for e in kinds.values() if e["unclaimed_due_seconds"] is not None]
     return {
         "checked_at": now.isoformat(),
         "kinds": kinds,
+        # how long the longest-due message has waited for a worker to pick it up (None: none waits)
+        "unclaimed_due_seconds": max(due) if due else None,
         "parked": [{"id": r.id, "kind": r.kind, "key": r.key, "destination": r.destination,
                     "reason": r.last_error, "parked_at": r.finished_at.isoformat() if r.finished_at else None,
                     "attempts": r.attempts, "platform_id": r.platform_id} for r in parked],

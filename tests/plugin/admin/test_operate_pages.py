@@ -54,6 +54,20 @@ def test_delivery_health_shows_parked_reasons_and_replays(local: Any, tenants: A
         assert session.get(OutboxMessage, b.parked_id).status == "queued"
 
 
+def test_delivery_health_says_when_no_worker_picks_up_due_messages(local: Any, tenants: Any, runtime: Any) -> None:
+    warning = "no worker has picked it up"
+    assert warning not in local.get("/admin/delivery").get_data(as_text=True)
+    with runtime.sessions() as session, session.begin():
+        session.add(OutboxMessage(kind="xapi", destination="lrs", key="waiting-1", body="{}",
+                                  next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=7)))
+        session.add(OutboxMessage(kind="xapi", destination="lrs", key="later-1", body="{}",  # a retry, not due
+                                  next_attempt_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)))
+    page = local.get("/admin/delivery").get_data(as_text=True)
+    assert "A message has been due for 7 min and " + warning in page and "skillbite worker" in page
+    health = json.loads(local.get("/admin/outbox/health").get_data(as_text=True))
+    assert 415 < health["unclaimed_due_seconds"] < 480
+
+
 def test_statement_log_filters_and_exports_json_lines(local: Any, tenants: Any) -> None:
     by_learner = local.get("/admin/statements", query_string={"learner": "learner-B", "verb": "completed"})
     text = by_learner.get_data(as_text=True)

@@ -172,13 +172,21 @@ def context_roster(session: Session, platform_id: int, context_pk: int) -> Conte
             if found is None:
                 per_course[slug] = NOT_STARTED
             elif found.completed_at is not None:
-                per_course[slug] = COMPLETED
+                per_course[slug] = COMPLETED + _result(found)
             else:
                 per_course[slug] = f"{IN_PROGRESS} ({found.percent} %)"
         statuses.append(MemberStatus(member.name or member.email or member.subject, member.email, member.subject,
                                      member.status == "Active", per_course))
     return ContextRoster(courses, statuses, state.synced_at if state else None,
                          state.requested_at if state else None, from_launches)
+
+
+def _result(enrolment: Enrolment) -> str:
+    """How a completion went: the score, and whether it passed when the course has a pass mark."""
+    parts = [f"{round(enrolment.score * 100)} %"] if enrolment.score is not None else []
+    if enrolment.passed is False:
+        parts.append("not passed")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def test_the_instructor_sees_who_has_not_started_or_finished(app, client, runtim
     page = client.get("/roster", query_string={"lt": token_for(app, teacher)})
     assert page.status_code == 200
     rows = dict(re.findall(r"<th scope=\"row\">(Learner \d)[^<]*</th>\s*<td>([^<]+)</td>", page.text))
-    assert rows == {"Learner 1": "completed", "Learner 2": "in progress (33 %)", "Learner 3": "not started",
+    assert rows == {"Learner 1": "completed (100 %)", "Learner 2": "in progress (33 %)", "Learner 3": "not started",
                     "Learner 4": "not started"}
     assert "Teacher" not in page.text
     assert "2 not started, 1 in progress, 1 completed" in page.text
@@ -180,7 +180,7 @@ def test_without_a_roster_from_the_lms_the_learners_who_launched_are_shown(app, 
     page = client.get("/roster", query_string={"lt": token_for(app, teacher)})
     assert page.status_code == 200 and "the learners who opened Skillbite from this course" in page.text
     rows = dict(re.findall(r"<th scope=\"row\">(Person u-\d)[^<]*</th>\s*<td>([^<]+)</td>", page.text))
-    assert rows == {"Person u-1": "completed", "Person u-2": "not started"}
+    assert rows == {"Person u-1": "completed (100 %)", "Person u-2": "not started"}
     assert "Person t-1" not in page.text  # instructors are not learners
 
     ask(runtime, launch(runtime, lms.platform_id, subject="t-1", role=Role.INSTRUCTOR, nrps=nrps(lms)))
@@ -188,3 +188,12 @@ def test_without_a_roster_from_the_lms_the_learners_who_launched_are_shown(app, 
     page = client.get("/roster", query_string={"lt": token_for(app, teacher)})
     assert "Learner 4" in page.text and "Person u-1" not in page.text
     assert "opened Skillbite from this course" not in page.text
+
+
+def test_a_completion_says_its_score_and_a_missed_pass_mark():
+    from plugin.progress.models import Enrolment
+    from plugin.roster.services import _result
+
+    assert _result(Enrolment(score=0.79, passed=False)) == " (79 %, not passed)"
+    assert _result(Enrolment(score=1.0, passed=True)) == " (100 %)"
+    assert _result(Enrolment(score=None, passed=None)) == ""  # a course without quizzes

@@ -28,7 +28,8 @@ NAV = (
 
 # What a redirect after a successful action says (a code in the URL, never text from the request).
 NOTICES = {
-    "platform-added": "Platform added. Paste the URLs below into the LMS, then add its deployment id.",
+    "platform-added": ("Platform added. Paste the URLs below into the LMS, and add its deployment id below if it "
+                       "is not listed yet."),
     "platform-saved": "Platform saved.",
     "platform-disabled": "Platform disabled: its launches are refused until it is enabled again.",
     "platform-enabled": "Platform enabled.",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.admin import audit
 from plugin.db import make_engine, make_sessionmaker, transaction
+from plugin.web.wording import counted
 
 
 @contextmanager
@@ -68,7 +69,8 @@ def course_import(path: Path) -> None:
             click.echo("", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
-            raise click.ClickException(f"Nothing was imported: {len(exc.problems)} problem(s) to fix.") from None
+            problems = counted(len(exc.problems), "problem")
+            raise click.ClickException(f"Nothing was imported: {problems} to fix.") from None
     created, slug, number, title, count, warnings = summary
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

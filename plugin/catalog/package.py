@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from plugin.web.wording import counted
+
 MANIFEST = "course.yaml"
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_PACKAGE_BYTES = 200 * 1024 * 1024
@@ -40,7 +42,7 @@ class PackageInvalid(ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems))
-        super().__init__(f"{len(self.problems)} problem(s) in the package:\n"
+        super().__init__(f"{counted(len(self.problems), 'problem')} in the package:\n"
                          + "\n".join(f"  {p}" for p in self.problems))
 
 

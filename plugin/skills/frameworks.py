@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugin.web.wording import counted
+
 MAX_PROBLEMS = 200  # beyond this the file is probably not what was meant; more lines would not help
 
 
@@ -30,7 +32,7 @@ class Problem:
 class FrameworkInvalid(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing was imported:\n"
+        super().__init__(f"{counted(len(problems), 'problem')}; nothing was imported:\n"
                          + "\n".join(f"  {p}" for p in problems))
 
 

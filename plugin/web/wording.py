@@ -1,8 +1,11 @@
-"""Words that agree with their numbers on every page: "1 minute", "7 minutes"."""
+"""Words that agree with their numbers, on every page and in every message: "1 minute", "7 minutes"."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the function is used outside requests too (importers, the command line)
+    from flask import Flask
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:

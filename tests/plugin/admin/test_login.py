@@ -57,6 +57,7 @@ def test_a_wrong_password_says_so_without_telling_which_part(app: Any, admin_acc
         response = sign_in(app.test_client(), email=email, password="wrong password, wrong")
         assert response.status_code == 401
         assert "The email or the password is not right." in response.get_data(as_text=True)
+        assert "Nothing was changed." not in response.get_data(as_text=True)  # a sign-in changes nothing
 
 
 def test_five_failures_lock_the_account_in_every_process(app: Any, config: Any, admin_account: str) -> None:

@@ -44,7 +44,7 @@ def test_cli_import_of_broken_package_lists_problems_and_fails(app, config, tmp_
     result = CliRunner().invoke(main, ["course", "import", str(broken)], env=env_for(config))
     assert result.exit_code == 1
     assert "nuggets/a.md:5: this nugget has no content" in result.output
-    assert "Nothing was imported: 1 problem(s) to fix." in result.output
+    assert "Nothing was imported: 1 problem to fix." in result.output
 
 
 def test_cli_creates_api_tokens(app, config):

@@ -32,7 +32,8 @@ def pathway(version: VersionView, completed: Mapping[str, Any], preview: bool = 
         required = list(nugget.prerequisites)
         for module_key in nugget.module.prerequisites:
             required.extend(n.key for n in module_nuggets.get(module_key, []))
-        missing = tuple(dict.fromkeys(by_key[k].title for k in required if k in by_key and k not in completed))
+        unmet = {k for k in required if k in by_key and k not in completed}
+        missing = tuple(by_key[k].title for k in sorted(unmet, key=lambda k: by_key[k].position))  # course order
         progress = completed.get(nugget.key)
         passed = getattr(progress, "passed", None)
         if nugget.key in completed:

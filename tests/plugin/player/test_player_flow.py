@@ -47,6 +47,9 @@ def test_overview_shows_pathway_minutes_and_next(client, launch_as, demo_course)
     assert "0 of 7 done" in page.text
     assert "Start: Why feedback matters" in page.text
     assert "Locked: first finish" in page.text  # SBI needs "why feedback"
+    # what is missing, in course order: the module's prerequisites come before the nugget's own
+    assert ("Locked: first finish Why feedback matters, The SBI model: situation, behaviour, impact, Describe "
+            "behaviour, not character") in page.text
     assert f"lt={launch.token}" in page.text  # every link carries the launch token
 
 

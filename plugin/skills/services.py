@@ -254,13 +254,15 @@ class SkillGap:
     @property
     def explanation(self) -> str:
         """Why the estimate is what it is, in one sentence."""
-        parts = [f"self-assessed {self.self_level}" if self.self_level else "no self-assessment"]
+        parts = [f"your own rating {self.self_level}" if self.self_level else "no rating of your own yet"]
         answered = self.answers_right + self.answers_wrong
         if answered:
             parts.append(f"{self.answers_right} of {answered} answers right")
         if self.nuggets_done:
             parts.append(f"{self.nuggets_done} nugget{'s' if self.nuggets_done != 1 else ''} done")
-        return f"{'; '.join(parts)} → P(known) {self.p_known:.2f} → level {self.estimate:.1f} of 4"
+        # P(known) in words a learner reads: how likely the evidence says they master the skill
+        return (f"{'; '.join(parts)} → level {self.estimate:.1f} of 4 "
+                f"({round(self.p_known * 100)} % likely you master it)")
 
 
 def estimates(session: Session, platform_id: int, user_id: int, skill_ids: list[int] | None = None

@@ -24,7 +24,7 @@ def test_learner_chooses_a_role_and_sees_gaps_largest_first(client, launch_as, d
     assert "Where I stand as Team lead" in page.text and "Choose a role…" not in page.text
     # Prior 0.1 → estimate 0.4; the two targets of 3 leave the largest gaps (2.6) and come first.
     assert page.text.index("Active listening") < page.text.index("Recognising good work")
-    assert "no self-assessment → P(known) 0.10 → level 0.4 of 4" in page.text
+    assert "no rating of your own yet → level 0.4 of 4 (10 % likely you master it)" in page.text
 
 
 def test_self_assessment_changes_the_estimate(client, launch_as, demo_skills, app, runtime):
@@ -39,7 +39,8 @@ def test_self_assessment_changes_the_estimate(client, launch_as, demo_skills, ap
     with runtime.sessions() as s:
         row = s.get(SkillEstimate, (learner.platform_id, learner.user_id, feedback))
     assert row.self_level == 2 and row.p_known == 0.5
-    assert "self-assessed 2 → P(known) 0.50 → level 2.0 of 4" in client.get("/skills", query_string=learner.q()).text
+    page = client.get("/skills", query_string=learner.q())
+    assert "your own rating 2 → level 2.0 of 4 (50 % likely you master it)" in page.text
 
 
 def test_quiz_answers_in_the_player_are_evidence(client, launch_as, demo_skills, app, runtime):

@@ -61,7 +61,7 @@ def _find_viewer() -> Viewer | None:
         local = load_session(db(), token)
         db().commit()  # the idle clock, or the removal of an ended session
         if local is not None:
-            return Viewer("local", None, f"Admin #{local.admin_id}", csrf_for("admin-console:" + token),
+            return Viewer("local", None, local.email, csrf_for("admin-console:" + token),
                           local.email)
         session.pop(SESSION_KEY, None)
     launch = current_launch()

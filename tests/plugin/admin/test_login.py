@@ -27,6 +27,7 @@ def test_sign_in_opens_the_dashboard_with_a_strict_cookie(app: Any, admin_accoun
     assert "Path=/admin" in cookie and "Secure" not in cookie  # http base URL
     dashboard = client.get("/admin/")
     assert dashboard.status_code == 200 and "<h1>Dashboard</h1>" in dashboard.get_data(as_text=True)
+    assert f'<span class="who">{EMAIL}</span>' in dashboard.get_data(as_text=True)  # who is signed in
 
 
 def test_cookie_is_secure_when_the_base_url_is_https(config: Any, admin_account: str) -> None:

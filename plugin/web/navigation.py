@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g, request
 
+from lti.claims import DEEP_LINKING_REQUEST
 from plugin.launch.access import current_launch
 from plugin.launch.tokens import token_from_request
 
@@ -36,7 +37,9 @@ def launch_nav() -> list[NavItem]:
     if not token_from_request():
         return []
     launch = current_launch()
-    if launch is None:
+    if launch is None or launch.message_type == DEEP_LINKING_REQUEST:
+        # LTI DL 2.0: the LMS opened Skillbite to pick content and waits for the answer; a way out to the
+        # learner pages would leave the LMS waiting.
         return []
     items = LEARNER_ITEMS if launch.user else LEARNER_ITEMS[:1]
     if launch.role in {"instructor", "admin"}:

@@ -69,6 +69,7 @@ def verified_response(client, page, platform) -> dict:
 def test_round_trip_returns_signed_items_and_the_link_opens_the_chosen_nugget(platform, browser, client):
     picker, settings = open_picker(platform, browser)
     assert picker.status_code == 200 and "Site safety" in picker.text
+    assert "launch-nav" not in picker.text  # no way out to learner pages while the LMS waits for the answer
     answer = choose(browser, picker, "course:site-safety:", "nugget:site-safety:quiz")
     assert answer.status_code == 200
     body = verified_response(client, answer, platform)

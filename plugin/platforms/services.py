@@ -20,10 +20,11 @@ class PlatformError(ValueError):
     """A registration that cannot be saved, with what to change."""
 
 
-def _check_url(name: str, value: str) -> None:
+def _url_problem(name: str, value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise PlatformError(f"{name} must be an absolute http(s) URL, got {value!r}")
+        return f"{name} must be an absolute http(s) URL, got {value!r}"
+    return None
 
 
 def add_platform(
@@ -41,11 +42,14 @@ def add_platform(
     registered_by: str = "manual",
     product: str | None = None,
 ) -> Platform:
-    for field, value in (("issuer", issuer), ("auth login URL", auth_login_url),
-                         ("auth token URL", auth_token_url), ("JWKS URL", key_set_url)):
-        _check_url(field, value)
+    # Every problem at once, so one correction fixes them all.
+    problems = [problem for field, value in (("issuer", issuer), ("auth login URL", auth_login_url),
+                                             ("auth token URL", auth_token_url), ("JWKS URL", key_set_url))
+                if (problem := _url_problem(field, value))]
     if not client_id.strip():
-        raise PlatformError("client_id must not be empty")
+        problems.append("client_id must not be empty")
+    if problems:
+        raise PlatformError("; ".join(problems) + ".")
     platform = Platform(
         name=name or urlsplit(issuer).netloc,
         issuer=issuer,
@@ -64,8 +68,8 @@ def add_platform(
             session.add(platform)
     except IntegrityError:
         raise PlatformError(
-            f"Issuer {issuer} with client_id {client_id} is already registered "
-            "(`skillbite platform list` shows it)."
+            f"Issuer {issuer} with client_id {client_id} is already registered: it is listed under "
+            "Platforms in the console and by `skillbite platform list`."
         ) from None
     return platform
 

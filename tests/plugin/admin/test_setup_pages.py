@@ -58,10 +58,11 @@ def test_add_a_platform_then_it_has_its_deployments(local: Any, runtime: Any) ->
 
 def test_a_bad_platform_form_says_what_to_fix_and_adds_nothing(local: Any, runtime: Any) -> None:
     response = local.post("/admin/platforms", data={"csrf": local.csrf, **NEW_PLATFORM,
-                                                    "auth_token_url": "not a url"})
+                                                    "auth_token_url": "not a url", "key_set_url": "ftp://x"})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "auth token URL must be an absolute http(s) URL" in text and "Nothing was changed." in text
+    assert "JWKS URL must be an absolute http(s) URL" in text  # every problem at once
     assert 'value="10000000000042"' in text  # what was typed is kept
     assert _count(runtime, Platform) == 0
 

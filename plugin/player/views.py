@@ -242,16 +242,15 @@ def answer(slug: str, key: str) -> BaseResponse:
     launch, course, enrolment, version, rows = _context(slug)
     nugget_ = _find(version, key)
     learner = _learner(launch)
-    result = progress.grade(nugget_, _answers(request.form))
-    missing = progress.unanswered(nugget_, result[0])
-    if missing:  # nothing graded or counted: the page comes back with what was typed, and what to fix
-        page = _render_nugget(slug, key, kept=(result[0], missing))
+    try:
+        if learner is None or enrolment is None:
+            return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
+        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows)
+    except progress.AnswersIncomplete as exc:
+        # nothing graded or counted: the page comes back with what was typed, and what to fix
+        page = _render_nugget(slug, key, kept=(exc.responses, exc.hints))
         page.status_code = 422
         return page
-    if learner is None or enrolment is None:
-        return _render_nugget(slug, key, preview_result=result)
-    try:
-        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows)
     except progress.NotAvailable as exc:
         abort(403, description="Finish these first: " + ", ".join(exc.missing) + ".")
     except progress.AttemptsExhausted:

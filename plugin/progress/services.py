@@ -42,15 +42,10 @@ class AttemptsExhausted(Exception):
 class AnswersIncomplete(Exception):
     """Some items have no readable answer: nothing is graded or recorded, no attempt is used."""
 
-    def __init__(self, hints: dict[str, str]) -> None:
+    def __init__(self, hints: dict[str, str], responses: dict[str, Any]) -> None:
         self.hints = hints  # item key -> what to do
+        self.responses = responses  # what was read, to show again
         super().__init__(", ".join(hints))
-
-
-def unanswered(nugget: NuggetView, responses: Mapping[str, Any]) -> dict[str, str]:
-    """The items whose answer is blank or unreadable, each with what to do."""
-    return {item.key: item_type(item.type).blank_hint(item.spec) for item in nugget.items
-            if not item_type(item.type).answered(responses.get(item.key))}
 
 
 class NotAvailable(Exception):
@@ -174,14 +169,18 @@ def terminate(session: Session, learner: Learner, enrolment: Enrolment) -> None:
 
 def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) -> tuple[dict[str, Any],
                                                                                  dict[str, ItemGrade], float]:
-    """Read and grade each item's answer: (responses, grades, score 0..1). No database: previews use it too."""
-    responses: dict[str, Any] = {}
+    """Read and grade each item's answer: (responses, grades, score 0..1). No database: previews use it too.
+
+    :class:`AnswersIncomplete` when an item has no readable answer: such a submission is not graded."""
+    responses = {item.key: item_type(item.type).read(item.spec, answers.get(item.key, {})) for item in nugget.items}
+    missing = {item.key: item_type(item.type).blank_hint(item.spec) for item in nugget.items
+               if not item_type(item.type).answered(responses[item.key])}
+    if missing:
+        raise AnswersIncomplete(missing, responses)
     grades: dict[str, ItemGrade] = {}
     earned = total = 0.0
     for item in nugget.items:
-        kind = item_type(item.type)
-        responses[item.key] = kind.read(item.spec, answers.get(item.key, {}))
-        grades[item.key] = kind.grade(item.spec, responses[item.key])
+        grades[item.key] = item_type(item.type).grade(item.spec, responses[item.key])
         earned += grades[item.key].score * item.points
         total += item.points
     return responses, grades, (earned / total if total else 1.0)
@@ -203,9 +202,6 @@ def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nug
     if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):
         raise AttemptsExhausted(nugget.key)
     responses, grades, score = grade(nugget, answers)
-    missing = unanswered(nugget, responses)
-    if missing:
-        raise AnswersIncomplete(missing)
     row.attempts += 1
     now = utcnow()
     for item in nugget.items:

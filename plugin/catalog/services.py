@@ -171,13 +171,14 @@ class CatalogEntry:
     title: str
     summary: str
     minutes: int
+    course_id: int
 
 
 def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
     course, version = table_of(Course), table_of(CourseVersion)
     visible = visible_to(sa.bindparam("platform", type_=sa.Integer()))
     size = sa.select(sa.func.count()).select_from(course).where(course.c.latest_version_id.is_not(None), visible)
-    page = (sa.select(course.c.slug, course.c.title, version.c.summary, version.c.minutes)
+    page = (sa.select(course.c.slug, course.c.title, version.c.summary, version.c.minutes, course.c.id)
             .join(version, version.c.id == course.c.latest_version_id).where(visible)
             .order_by(course.c.title, course.c.id)
             .offset(sa.bindparam("skip", type_=sa.Integer())).limit(sa.bindparam("size", type_=sa.Integer())))

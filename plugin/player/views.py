@@ -106,8 +106,12 @@ def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: b
 @require_launch
 def catalog() -> str:
     page = request.args.get("page", 1, type=int) or 1
-    courses, pages = catalog_page(db(), _launch().platform_id, page)
-    return render_template("player/catalog.html", launch=_launch(), courses=courses, page=page, pages=pages)
+    launch = _launch()
+    courses, pages = catalog_page(db(), launch.platform_id, page)
+    learner = _learner(launch)
+    standings = progress.standings(db(), learner) if learner and courses else {}
+    return render_template("player/catalog.html", launch=launch, courses=courses, page=page, pages=pages,
+                           standings=standings)
 
 
 _KEY_SLOT = "~nugget-key~"  # quoted as is, and never part of a launch token (URL-safe base64 and ".")

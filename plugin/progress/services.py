@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from plugin.catalog.items import ItemGrade, item_type
 from plugin.catalog.models import Course, Nugget
 from plugin.catalog.snapshot import NuggetView, VersionView, version_view
-from plugin.db import utcnow
+from plugin.db import table_of, utcnow
+from plugin.db_driver import DriverStatement
 from plugin.events import LearningEvent, publish
 from plugin.progress.models import Enrolment, ItemResponse, NuggetProgress
 from plugin.progress.pathway import DONE, pathway, percent_done, rule_met
@@ -86,6 +87,38 @@ def find_enrolment(session: Session, learner: Learner, course: Course) -> Enrolm
     rows = list(session.scalars(sa.select(Enrolment).where(*_scoped(learner), Enrolment.course_id == course.id)
                                 .order_by(Enrolment.completed_at.is_not(None), Enrolment.id.desc()).limit(1)))
     return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands on a course, as the catalog shows it: their current enrolment's figures."""
+
+    percent: int
+    completed: bool
+    score: float | None  # 0..1, set on completion
+    passed: bool | None
+
+
+def _standings_statement() -> sa.Select[Any]:
+    enrolment = table_of(Enrolment)
+    # Each course's last row is the learner's current enrolment, as find_enrolment chooses it: the
+    # unfinished one, else the newest.
+    return (sa.select(enrolment.c.course_id, enrolment.c.percent, enrolment.c.completed_at.is_not(None),
+                      enrolment.c.score, enrolment.c.passed)
+            .where(enrolment.c.platform_id == sa.bindparam("platform", type_=sa.Integer()),
+                   enrolment.c.user_id == sa.bindparam("user", type_=sa.Integer()))
+            .order_by(enrolment.c.completed_at.is_not(None).desc(), enrolment.c.id))
+
+
+# The catalog, a launch's usual first page, shows them: run on the driver (plugin.db_driver explains why).
+_STANDINGS = DriverStatement(lambda _: _standings_statement())
+
+
+def standings(session: Session, learner: Learner) -> dict[int, Standing]:
+    """Course id → where the learner stands, for every course they opened."""
+    rows = _STANDINGS.rows(session, {"platform": learner.platform_id, "user": learner.user_id})
+    return {course_id: Standing(percent, bool(completed), score, passed)
+            for course_id, percent, completed, score, passed in rows}
 
 
 def enrol(session: Session, learner: Learner, course: Course) -> Enrolment:

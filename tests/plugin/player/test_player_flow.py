@@ -30,6 +30,22 @@ def test_launch_without_course_parameter_shows_the_catalog(client, launch_as, de
     assert "Giving useful feedback" in page.text
 
 
+def test_catalog_shows_where_the_learner_stands(client, launch_as, demo_course, runtime):
+    launch = launch_as()
+    catalog = client.get("/learn/courses", query_string=launch.q()).text
+    assert "In progress" not in catalog and "Completed" not in catalog  # not opened yet
+    _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
+    with runtime.sessions() as session:
+        percent = session.scalar(sa.select(Enrolment.percent))
+    assert 0 < percent < 100
+    catalog = client.get("/learn/courses", query_string=launch.q()).text
+    assert f"In progress: {percent}% done" in catalog
+    assert re.search(rf'<progress id="(progress-\d+)" max="100" value="{percent}">', catalog)
+    # another learner of the same LMS has their own standing, not this one's
+    other = client.get("/learn/courses", query_string=launch_as(subject="learner-2").q()).text
+    assert "In progress" not in other and "Giving useful feedback" in other
+
+
 def test_pages_name_an_icon_the_app_serves(client, launch_as, demo_course):
     # Without one, browsers ask for /favicon.ico and log a 404 in the console of every page.
     page = client.get("/learn", query_string=launch_as().q(), follow_redirects=True)
@@ -144,6 +160,8 @@ def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_co
     with runtime.sessions() as session:
         enrolment = session.scalar(sa.select(Enrolment))
         assert enrolment.completed_at is not None and enrolment.percent == 100 and enrolment.passed is False
+    catalog = client.get("/learn/courses", query_string=launch.q()).text
+    assert f"Completed with {round(enrolment.score * 100)}%, not passed" in catalog and "In progress" not in catalog
 
 
 def _complete(client, launch, key, answers):

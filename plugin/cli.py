@@ -87,12 +87,16 @@ def db_upgrade() -> None:
 
 @db.command("purge")
 def db_purge() -> None:
-    """Delete expired login states and used nonces now (every worker also does it once an hour)."""
-    from plugin.launch.stores import purge_expired
+    """Delete expired login states and nonces, and old launch sessions, now (every worker does it hourly)."""
+    from plugin.launch.retention import purge
 
-    with transaction(_sessions(_config())) as session:
-        removed = purge_expired(session)
-    click.echo(f"Deleted {removed} expired login states and nonces.")
+    config = _config()
+    with transaction(_sessions(config)) as session:
+        purged = purge(session, session_days=config.launch_session_days)
+    kept = (f"ended over {config.launch_session_days} days ago" if config.launch_session_days
+            else "none: SKILLBITE_LAUNCH_SESSION_DAYS is 0")
+    click.echo(f"Deleted {purged.states_and_nonces} expired login states and nonces, and "
+               f"{purged.sessions} launch sessions ({kept}).")
 
 
 @main.group()

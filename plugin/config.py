@@ -40,6 +40,10 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("SKILLBITE_ROSTER_REFRESH_MINUTES", "15",
      "Launches in an LMS course ask for its roster (NRPS) at most this often; 0 asks on every launch. "
      "Instructors can always refresh from the roster page."),
+    ("SKILLBITE_LAUNCH_SESSION_DAYS", "90",
+     "Days a launch session is kept after it ends; workers then delete it, except each person's newest per LMS "
+     "course (the roster's record that they launched there). At least 31, since the console's dashboard counts "
+     "30 days of launches; 0 keeps them forever."),
     ("SKILLBITE_WORKER_BATCH_SIZE", "500", "Outbox messages one `skillbite worker` claims at a time."),
     ("SKILLBITE_WORKER_LEASE_SECONDS", "120",
      "How long a claimed batch is reserved; a crashed worker's batch is claimed again after it."),
@@ -92,6 +96,7 @@ class Config:
     jwks_refetch_seconds: float = 10.0
     launch_token_minutes: int = 120
     roster_refresh_minutes: int = 15
+    launch_session_days: int = 90
     worker_batch_size: int = 500
     worker_lease_seconds: float = 120.0
     worker_poll_seconds: float = 1.0
@@ -140,6 +145,7 @@ class Config:
             jwks_refetch_seconds=float(_int(env, "SKILLBITE_JWKS_REFETCH_SECONDS", 10)),
             launch_token_minutes=_int(env, "SKILLBITE_LAUNCH_TOKEN_MINUTES", 120),
             roster_refresh_minutes=_int(env, "SKILLBITE_ROSTER_REFRESH_MINUTES", 15, minimum=0),
+            launch_session_days=_retention_days(env, "SKILLBITE_LAUNCH_SESSION_DAYS", 90),
             worker_batch_size=_int(env, "SKILLBITE_WORKER_BATCH_SIZE", 500),
             worker_lease_seconds=_float(env, "SKILLBITE_WORKER_LEASE_SECONDS", 120.0),
             worker_poll_seconds=_float(env, "SKILLBITE_WORKER_POLL_SECONDS", 1.0),
@@ -167,6 +173,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int | None
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+DASHBOARD_DAYS = 30  # the console's dashboard counts launches over this many days (plugin.admin.activity)
+
+
+def _retention_days(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=0)
+    if 0 < value <= DASHBOARD_DAYS:
+        raise ConfigError(f"{name} must be 0 (keep forever) or more than {DASHBOARD_DAYS} days, so that the "
+                          f"console's dashboard keeps its {DASHBOARD_DAYS} days of launches; got {value}")
     return value
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,16 +45,6 @@ class DatabaseLaunchStates:
     def use_nonce(self, issuer: str, nonce: str, ttl_seconds: int) -> bool:
         return _USE_NONCE.first(self._session, {
             "issuer": issuer, "nonce": nonce, "expires_at": utcnow() + dt.timedelta(seconds=ttl_seconds)}) is not None
-
-
-def purge_expired(session: Session) -> int:
-    """Delete expired states and nonces; run by the worker and by `skillbite db purge`."""
-    now = utcnow()
-    removed = 0
-    for model in (LaunchState, UsedNonce):
-        result: CursorResult[Any] = session.execute(sa.delete(model).where(model.expires_at <= now))  # type: ignore[assignment]
-        removed += result.rowcount or 0
-    return removed
 
 
 class DatabaseKeySetCache:

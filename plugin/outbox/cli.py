@@ -14,7 +14,7 @@ import click
 from plugin.admin import audit
 from plugin.config import Config
 from plugin.db import transaction
-from plugin.launch.stores import purge_expired
+from plugin.launch.retention import purge
 from plugin.metrics.exposition import start_worker_metrics
 from plugin.migrate import UnmigratedDatabase, require_current_schema
 from plugin.outbox import services
@@ -67,8 +67,9 @@ def _work(runtime: Runtime, once: bool, max_seconds: float | None, kinds: tuple[
         deliverers = load_deliverers(runtime, list(kinds) or None)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
+    days = runtime.config.launch_session_days
     worker = Worker(runtime.sessions, deliverers, worker_settings(runtime.config, batch_size),
-                    housekeeping=purge_expired)
+                    housekeeping=lambda session: purge(session, session_days=days).total)
     start_worker_metrics(runtime.config)  # on SKILLBITE_WORKER_METRICS_PORT, when set
 
     def stop(signum: int, _frame: FrameType | None) -> None:

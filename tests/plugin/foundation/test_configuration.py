@@ -44,6 +44,15 @@ def test_bad_number_names_the_variable(tmp_path: Path) -> None:
         Config.from_env({"SKILLBITE_WORKERS": "many", "SKILLBITE_INSTANCE_PATH": str(tmp_path)})
 
 
+@pytest.mark.parametrize("days", ["-1", "7", "30"])
+def test_launch_sessions_are_kept_long_enough_for_the_dashboard(tmp_path: Path, days: str) -> None:
+    with pytest.raises(ConfigError, match="SKILLBITE_LAUNCH_SESSION_DAYS"):
+        Config.from_env({"SKILLBITE_LAUNCH_SESSION_DAYS": days, "SKILLBITE_INSTANCE_PATH": str(tmp_path)})
+    for fine in ("0", "31", "365"):
+        assert Config.from_env({"SKILLBITE_LAUNCH_SESSION_DAYS": fine,
+                                "SKILLBITE_INSTANCE_PATH": str(tmp_path)}).launch_session_days == int(fine)
+
+
 def test_trailing_slash_is_dropped_from_base_url(tmp_path: Path) -> None:
     config = Config.from_env({"SKILLBITE_BASE_URL": "https://sb.example.com/",
                               "SKILLBITE_INSTANCE_PATH": str(tmp_path)})

@@ -137,8 +137,11 @@ def test_db_purge_deletes_expired_login_states_and_nonces(migrated_env):
     finally:
         engine.dispose()
     done = cli(migrated_env, "db", "purge")
-    assert done.exit_code == 0 and "Deleted 2 expired login states and nonces." in done.output
+    assert done.exit_code == 0, done.output
+    assert "Deleted 2 expired login states and nonces, and 0 launch sessions (ended over 90 days ago)." in done.output
     assert "Deleted 0 " in cli(migrated_env, "db", "purge").output
+    kept = cli({**migrated_env, "SKILLBITE_LAUNCH_SESSION_DAYS": "0"}, "db", "purge")
+    assert "(none: SKILLBITE_LAUNCH_SESSION_DAYS is 0)" in kept.output
 
 
 def test_run_serves_healthz_over_http_and_stops_on_sigterm(migrated_env):

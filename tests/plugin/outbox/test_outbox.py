@@ -123,7 +123,8 @@ def test_the_worker_loop_is_bounded_by_max_seconds(runtime):
 
 def test_the_worker_deletes_expired_login_states_and_nonces(runtime):
     from plugin.launch.models import LaunchState, UsedNonce
-    from plugin.launch.stores import DatabaseLaunchStates, purge_expired
+    from plugin.launch.retention import purge
+    from plugin.launch.stores import DatabaseLaunchStates
 
     with transaction(runtime.sessions) as session:
         states = DatabaseLaunchStates(session)
@@ -134,7 +135,7 @@ def test_the_worker_deletes_expired_login_states_and_nonces(runtime):
     runs: list[int] = []
 
     def housekeeping(session):
-        runs.append(purge_expired(session))
+        runs.append(purge(session, session_days=90).total)
         if len(runs) == 2:
             raise RuntimeError("the database went away")  # logged; delivery goes on
         return runs[-1]

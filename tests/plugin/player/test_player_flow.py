@@ -33,7 +33,9 @@ def test_launch_without_course_parameter_shows_the_catalog(client, launch_as, de
 def test_catalog_shows_where_the_learner_stands(client, launch_as, demo_course, runtime):
     launch = launch_as()
     catalog = client.get("/learn/courses", query_string=launch.q()).text
-    assert "In progress" not in catalog and "Completed" not in catalog  # not opened yet
+    assert "In progress" not in catalog and "Started" not in catalog  # not opened yet
+    client.get(f"/learn/c/{DEMO}", query_string=launch.q())
+    assert "Started: nothing done yet" in client.get("/learn/courses", query_string=launch.q()).text
     _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
     with runtime.sessions() as session:
         percent = session.scalar(sa.select(Enrolment.percent))

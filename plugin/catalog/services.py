@@ -189,10 +189,15 @@ def _catalog_statements() -> tuple[DriverStatement, DriverStatement]:
 _CATALOG_SIZE, _CATALOG_PAGE = _catalog_statements()
 
 
-def catalog_page(session: Session, platform_id: int, page: int = 1, per_page: int = 25
+_EVERY_ROW = 2**31 - 1  # a LIMIT that every database takes
+
+
+def catalog_page(session: Session, platform_id: int, page: int = 1, per_page: int = 25, search: str = ""
                  ) -> tuple[list[CatalogEntry], int]:
     """One page of the catalog people of ``platform_id`` see (only the columns it shows), and the number of
-    pages."""
+    pages. With ``search``, only courses whose title or summary has every one of its words, in any case."""
+    if search.split():
+        return _search_page(session, platform_id, page, per_page, search.casefold().split())
     size = _CATALOG_SIZE.first(session, {"platform": platform_id})
     total = int(size[0]) if size else 0
     if not total:
@@ -200,6 +205,17 @@ def catalog_page(session: Session, platform_id: int, page: int = 1, per_page: in
     rows = _CATALOG_PAGE.rows(session, {"platform": platform_id, "skip": (max(page, 1) - 1) * per_page,
                                         "size": per_page})
     return [CatalogEntry(*row) for row in rows], max(1, -(-total // per_page))
+
+
+def _search_page(session: Session, platform_id: int, page: int, per_page: int, words: list[str]
+                 ) -> tuple[list[CatalogEntry], int]:
+    # Matched here rather than with SQL LIKE, whose case folding differs between SQLite (ASCII only) and
+    # PostgreSQL: a catalog is hundreds of rows of four short columns, not millions.
+    entries = (CatalogEntry(*row) for row in _CATALOG_PAGE.rows(
+        session, {"platform": platform_id, "skip": 0, "size": _EVERY_ROW}))
+    found = [e for e in entries if all(word in f"{e.title} {e.summary}".casefold() for word in words)]
+    skip = (max(page, 1) - 1) * per_page
+    return found[skip:skip + per_page], max(1, -(-len(found) // per_page))
 
 
 def course_by_slug(session: Session, slug: str, platform_id: int | None = None) -> Course:

@@ -106,12 +106,13 @@ def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: b
 @require_launch
 def catalog() -> str:
     page = request.args.get("page", 1, type=int) or 1
+    search = request.args.get("q", "").strip()[:200]
     launch = _launch()
-    courses, pages = catalog_page(db(), launch.platform_id, page)
+    courses, pages = catalog_page(db(), launch.platform_id, page, search=search)
     learner = _learner(launch)
     standings = progress.standings(db(), learner) if learner and courses else {}
     return render_template("player/catalog.html", launch=launch, courses=courses, page=page, pages=pages,
-                           standings=standings)
+                           standings=standings, search=search)
 
 
 _KEY_SLOT = "~nugget-key~"  # quoted as is, and never part of a launch token (URL-safe base64 and ".")

@@ -48,6 +48,31 @@ def test_catalog_shows_where_the_learner_stands(client, launch_as, demo_course, 
     assert "In progress" not in other and "Giving useful feedback" in other
 
 
+def test_the_catalog_finds_courses_by_words_of_their_title_or_summary(client, launch_as, demo_course, runtime):
+    from plugin.catalog.services import catalog_page, import_package
+    from plugin.db import transaction
+    from tests.plugin.catalog.packages import package
+
+    with transaction(runtime.sessions) as session:
+        import_package(session, package(slug="safety", title="Ladder safety"))
+    launch = launch_as()
+    page = client.get("/learn/courses", query_string=launch.q()).text
+    assert "Ladder safety" in page and "Giving useful feedback" in page
+    assert f'<input type="hidden" name="lt" value="{launch.token}">' in page  # the search keeps the session
+    found = client.get("/learn/courses", query_string=launch.q(q="USEFUL  feedback")).text
+    assert "Giving useful feedback" in found and "Ladder safety" not in found
+    assert 'value="USEFUL  feedback"' in found
+    by_summary = client.get("/learn/courses", query_string=launch.q(q="act on")).text  # words of the summary
+    assert "Giving useful feedback" in by_summary and "Ladder safety" not in by_summary
+    none = client.get("/learn/courses", query_string=launch.q(q="feedback ladder")).text  # every word must match
+    assert "No course has “feedback ladder” in its title or summary" in none and "No courses yet" not in none
+    assert f'href="/learn/courses?lt={launch.token}">Show all courses</a>' in none
+    with runtime.sessions() as session:  # results come in pages like the whole catalog
+        pages = [catalog_page(session, launch.platform_id, n, per_page=1, search="e") for n in (1, 2)]
+    assert [[c.title for c in page] for page, _ in pages] == [["Giving useful feedback"], ["Ladder safety"]]
+    assert {count for _, count in pages} == {2}
+
+
 def test_pages_name_an_icon_the_app_serves(client, launch_as, demo_course):
     # Without one, browsers ask for /favicon.ico and log a 404 in the console of every page.
     page = client.get("/learn", query_string=launch_as().q(), follow_redirects=True)

@@ -96,8 +96,9 @@ _LOAD_SESSION = (sa.select(LaunchSession).where(LaunchSession.id == sa.bindparam
 
 
 def load_launch_session(session: Session, session_id: str) -> LaunchSession | None:
-    """The live session with its platform, person, course and link, in one query."""
+    """The live session with its platform, person, course and link, in one query. A session ends early
+    when the operator disables its platform: turning an LMS off takes effect at once, not hours later."""
     launch = session.scalar(_LOAD_SESSION, {"session_id": session_id})
-    if launch is None or launch.expires_at <= utcnow():
+    if launch is None or launch.expires_at <= utcnow() or not launch.platform.enabled:
         return None
     return launch

@@ -56,6 +56,16 @@ def test_guessed_token_or_no_token_gets_no_page(client, launch_as, demo_course):
     assert client.get(f"/learn/c/{DEMO}").status_code == 401
 
 
+def test_disabling_a_platform_ends_its_open_sessions_at_once(client, launch_as, demo_course, runtime):
+    from plugin.platforms.models import Platform
+
+    launch = launch_as()
+    assert client.get(f"/learn/c/{DEMO}", query_string=launch.q()).status_code == 200
+    with runtime.sessions() as s, s.begin():
+        s.get(Platform, launch.platform_id).enabled = False
+    assert client.get(f"/learn/c/{DEMO}", query_string=launch.q()).status_code == 401
+
+
 def test_anonymous_launch_previews_and_saves_nothing(client, launch_as, demo_course, runtime):
     anonymous = launch_as(subject=None)
     page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=anonymous.q())

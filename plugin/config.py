@@ -63,7 +63,8 @@ VARIABLES: list[tuple[str, str, str]] = [
      "of each signing key: no web hosting needed, but the issuer id changes when a key rotates)."),
     ("SKILLBITE_FORWARDED_ALLOW_IPS", "127.0.0.1,::1",
      "Addresses of the reverse proxy: only from these peers does `skillbite run` take the request's scheme "
-     "(http or https) from X-Forwarded-Proto; from others the header is ignored. Comma-separated IPs or "
+     "(http or https) from X-Forwarded-Proto and the client's address from X-Forwarded-For (which the console's "
+     "sign-in limits count by); from others the headers are ignored. Comma-separated IPs or "
      "CIDR networks; * trusts any peer: only when nothing but the proxy can reach the web port."),
     ("SKILLBITE_METRICS_TOKEN", "(none: /metrics is open)",
      "Bearer token that Prometheus must send to read /metrics. Set it when the web port is reachable "

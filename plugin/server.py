@@ -23,7 +23,7 @@ from granian.server import MPServer
 
 from plugin.config import Config
 from plugin.metrics import multiprocess
-from plugin.proxy import TrustedProxyScheme, WSGIApp
+from plugin.proxy import TrustedProxy, WSGIApp
 
 TARGET = "plugin.server:wsgi_app"
 
@@ -136,7 +136,7 @@ def wsgi_app() -> Flask:
     # Flask's way to add WSGI middleware. Outermost first: a process variable named
     # HTTP_X_FORWARDED_PROTO must not pass for the proxy's header.
     app.wsgi_app = WithoutProcessEnvironment(  # type: ignore[method-assign]
-        TrustedProxyScheme(app.wsgi_app, config.forwarded_allow_ips))
+        TrustedProxy(app.wsgi_app, config.forwarded_allow_ips))
     # What the app built at start (models, compiled statements, templates) lives as long as the worker:
     # out of the garbage collector's sight, its full collections stop walking it in the middle of
     # requests, which showed as latency spikes (gc.freeze, Python 3.7+).

@@ -10,7 +10,7 @@ import pytest
 from werkzeug.test import Client
 
 from plugin.config import Config, ConfigError
-from plugin.proxy import TrustedProxyScheme
+from plugin.proxy import TrustedProxy
 
 
 def scheme_echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -21,7 +21,7 @@ def scheme_echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
 def scheme_seen(allowed: str, peer: str, proto: str | None) -> str:
     """The scheme the app sees for a plain-HTTP request from ``peer`` carrying ``X-Forwarded-Proto: proto``."""
     headers = {} if proto is None else {"X-Forwarded-Proto": proto}
-    response = Client(TrustedProxyScheme(scheme_echo, allowed)).get(
+    response = Client(TrustedProxy(scheme_echo, allowed)).get(
         "/", headers=headers, environ_base={"REMOTE_ADDR": peer})
     return response.get_data(as_text=True)
 
@@ -45,7 +45,7 @@ def test_star_believes_any_peer():
 
 
 def test_a_trusted_proxy_can_also_say_http():
-    assert Client(TrustedProxyScheme(scheme_echo, "127.0.0.1")).get(
+    assert Client(TrustedProxy(scheme_echo, "127.0.0.1")).get(
         "/", base_url="https://localhost", headers={"X-Forwarded-Proto": "http"},
         environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True) == "http"
 
@@ -78,3 +78,34 @@ def test_trusted_proxies_come_from_the_environment_and_default_to_loopback(tmp_p
     assert Config.from_env(env).forwarded_allow_ips == "127.0.0.1,::1"
     assert Config.from_env({**env, "SKILLBITE_FORWARDED_ALLOW_IPS": "172.16.0.0/12"}).forwarded_allow_ips == (
         "172.16.0.0/12")
+
+
+def client_seen(allowed: str, peer: str, forwarded_for: str | None) -> str:
+    """The client address the app sees for a request from ``peer`` carrying ``X-Forwarded-For``."""
+    def echo(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["REMOTE_ADDR"].encode()]
+
+    headers = {} if forwarded_for is None else {"X-Forwarded-For": forwarded_for}
+    return Client(TrustedProxy(echo, allowed)).get("/", headers=headers,
+                                                   environ_base={"REMOTE_ADDR": peer}).get_data(as_text=True)
+
+
+def test_the_client_address_comes_from_the_trusted_proxy():
+    # behind nginx every request comes from 127.0.0.1: the sign-in limits need the browser's address
+    assert client_seen("127.0.0.1", "127.0.0.1", "203.0.113.7") == "203.0.113.7"
+    assert client_seen("127.0.0.1", "127.0.0.1", None) == "127.0.0.1"
+
+
+def test_addresses_the_client_wrote_itself_are_not_believed():
+    # the client sent "X-Forwarded-For: 198.51.100.1"; nginx appended the address it saw
+    assert client_seen("127.0.0.1", "127.0.0.1", "198.51.100.1, 203.0.113.7") == "203.0.113.7"
+    # a chain of trusted proxies is walked through to the first address that is not one of them
+    assert client_seen("127.0.0.1,10.0.0.0/8", "127.0.0.1", "198.51.100.1, 203.0.113.7, 10.1.2.3") == "203.0.113.7"
+    assert client_seen("*", "10.0.0.5", "198.51.100.1, 203.0.113.7") == "203.0.113.7"
+
+
+def test_forwarded_for_from_a_peer_that_is_not_the_proxy_or_junk_changes_nothing():
+    assert client_seen("127.0.0.1", "203.0.113.9", "198.51.100.1") == "203.0.113.9"
+    assert client_seen("127.0.0.1", "127.0.0.1", "not-an-address") == "127.0.0.1"
+    assert client_seen("127.0.0.1", "127.0.0.1", "198.51.100.1, junk, 127.0.0.1") == "127.0.0.1"

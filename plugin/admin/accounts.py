@@ -33,11 +33,14 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
-# The rate limit: so many failures within the window lock the account (or the address) until the
-# oldest of them leaves the window. An address gets more room: one office may share it.
+# The rate limit: so many failures within the window lock until the oldest of them leaves the window.
+# An account locks for the address that failed on it, so a stranger cannot lock its admin out; from
+# every address at once only after many more failures (a guesser spread over many addresses). An
+# address gets more room than an account on it: one office may share it.
 WINDOW = dt.timedelta(minutes=15)
-ACCOUNT_FAILURES = 5
-IP_FAILURES = 20
+ACCOUNT_FAILURES = 5  # for one account from one address
+IP_FAILURES = 20  # from one address, whatever the accounts
+ACCOUNT_FAILURES_ANYWHERE = 50  # for one account, whatever the addresses
 
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_MAX = dt.timedelta(hours=12)
@@ -119,11 +122,10 @@ def account_key(email: str, secret: bytes) -> str:
     return hmac.new(secret, b"skillbite.admin-login:" + normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def _minutes_left(session: Session, column: Any, value: str, limit: int,
-                  now: dt.datetime) -> int | None:
-    """Minutes until the lock on ``value`` lifts, or None when it is not locked."""
+def _minutes_left(session: Session, where: list[Any], limit: int, now: dt.datetime) -> int | None:
+    """Minutes until the lock on the failures ``where`` selects lifts, or None when it is not locked."""
     recent = list(session.scalars(
-        sa.select(LoginFailure.failed_at).where(column == value, LoginFailure.failed_at > now - WINDOW)
+        sa.select(LoginFailure.failed_at).where(*where, LoginFailure.failed_at > now - WINDOW)
         .order_by(LoginFailure.failed_at.desc()).limit(limit)))
     if len(recent) < limit:
         return None
@@ -138,12 +140,14 @@ def sign_in(session: Session, email: str, password: str, *, ip: str, secret: byt
     now = now or utcnow()
     key = account_key(email, secret)
     ip = ip[:64]
-    for column, value, limit, whose in ((LoginFailure.account_key, key, ACCOUNT_FAILURES, "this account"),
-                                         (LoginFailure.ip, ip, IP_FAILURES, "your network address")):
-        minutes = _minutes_left(session, column, value, limit, now)
+    on_account, from_address = LoginFailure.account_key == key, LoginFailure.ip == ip
+    for where, limit, whose, by in (
+            ([on_account, from_address], ACCOUNT_FAILURES, "this account", "account"),
+            ([from_address], IP_FAILURES, "your network address", "ip"),
+            ([on_account], ACCOUNT_FAILURES_ANYWHERE, "this account", "account anywhere")):
+        minutes = _minutes_left(session, where, limit, now)
         if minutes is not None:
-            event(log, "admin sign-in locked", logging.WARNING, by="account" if column is LoginFailure.account_key
-                  else "ip")
+            event(log, "admin sign-in locked", logging.WARNING, by=by)
             raise SignInRefused(f"Too many failed sign-ins for {whose}. Sign-in is locked for {minutes} more "
                                 f"minute{'s' if minutes != 1 else ''}; try again then.", locked=True)
     account = find_admin(session, email)

@@ -71,9 +71,24 @@ def test_five_failures_lock_the_account_in_every_process(app: Any, config: Any, 
     assert "15 more minutes" in locked.get_data(as_text=True)
     other_process = create_app(config)  # a second web process on the same database
     try:
-        assert sign_in(other_process.test_client(), environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 429
+        assert sign_in(other_process.test_client()).status_code == 429
     finally:
         other_process.extensions["skillbite"].engine.dispose()
+
+
+def test_a_stranger_cannot_lock_the_admin_out(app: Any, admin_account: str) -> None:
+    for _ in range(accounts.ACCOUNT_FAILURES):
+        sign_in(app.test_client(), password="not the password!", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 429
+    # the admin, from their own address, still signs in
+    assert sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 303
+
+
+def test_a_guesser_spread_over_many_addresses_locks_the_account_everywhere(app: Any, admin_account: str) -> None:
+    for n in range(accounts.ACCOUNT_FAILURES_ANYWHERE):
+        sign_in(app.test_client(), password="not the password!", environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+    locked = sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "198.51.100.1"})
+    assert locked.status_code == 429 and "this account" in locked.get_data(as_text=True)
 
 
 def test_the_lock_lifts_when_the_failures_leave_the_window(app: Any, runtime: Any, admin_account: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,13 @@ def read_package(source: Path | bytes | io.BufferedIOBase) -> PackageFiles:
                                                  f"{MAX_FILE_BYTES // 2**20} MB per file, "
                                                  f"{MAX_PACKAGE_BYTES // 2**20} MB per package"))
                 continue
-            files[name] = archive.read(info)
+            try:
+                files[name] = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                problems.append(Problem(name, 0, f"damaged in the zip ({exc}): zip the course folder again"))
+            except (NotImplementedError, RuntimeError):  # an unsupported compression method, or encryption
+                problems.append(Problem(name, 0, "cannot be unzipped here (encrypted or an unusual compression "
+                                                 "method): zip the course folder again with standard settings"))
         files = _strip_common_root(files)
     if MANIFEST not in files and not problems:
         problems.append(Problem(MANIFEST, 0, "the package has no course.yaml at its top level: add one "

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from plugin.catalog.asset_types import shown_inline
 from plugin.catalog.items import load_item
 from plugin.catalog.package import (
     MANIFEST,
@@ -307,6 +308,9 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
         raise PackageInvalid(problems)
     assets = {p: ParsedAsset(p, mimetypes.guess_type(p)[0] or "application/octet-stream", _sha(data), data)
               for p, data in files.files.items() if p != MANIFEST and p not in listed}
+    for path in sorted(p for p, a in assets.items() if not p.endswith(".md") and not shown_inline(a.media_type)):
+        warnings.append(Problem(path, 0, f"a {assets[path].media_type} file is offered as a download, never "
+                                         "shown in a page: pages show pictures, audio, video and captions"))
     digest = _sha(json.dumps({"manifest": doc.data, "nuggets": [n.content_hash for m in modules for n in m.nuggets],
                               "assets": {p: a.sha256 for p, a in sorted(assets.items())}},
                              sort_keys=True, default=str).encode())

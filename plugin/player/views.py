@@ -16,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
+from plugin.catalog.asset_types import ASSET_CSP, DOWNLOAD_TYPE, shown_inline
 from plugin.catalog.items import ItemGrade, item_type
 from plugin.catalog.models import Asset, Course
 from plugin.catalog.render import render_inline
@@ -309,7 +310,12 @@ def asset(sha256: str, name: str) -> BaseResponse:
                        .limit(1)).first()
     if row is None or not row.path.endswith(name):
         abort(404, description="This file is not part of any course.")
-    response = Response(row.data, mimetype=row.media_type)
+    if shown_inline(row.media_type):
+        response = Response(row.data, mimetype=row.media_type)
+    else:  # plugin.catalog.asset_types: never a page or a script on our origin
+        response = Response(row.data, mimetype=DOWNLOAD_TYPE)
+        response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["Content-Security-Policy"] = ASSET_CSP
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     # Byte ranges: browsers seek in videos with Range requests.
     return response.make_conditional(request, accept_ranges=True, complete_length=len(row.data))

@@ -1,12 +1,18 @@
 """Markdown → sanitized HTML blocks. A package can never inject script: raw HTML is off in the parser and
 nh3 (the Ammonia sanitizer) removes anything not on the allow-list from what the parser produces.
 
+Images are package files, or small raster images written inline as ``data:image/png;base64,...`` (what
+Markdown editors produce when a picture is pasted): PNG, JPEG, GIF or WebP only, never SVG, which is a
+document that can carry script. An <img> never runs what it shows, so raster data is safe to show.
+
 Blocks are fenced in the Markdown body: ```` ```video ```` (YAML: src + captions, or an allow-listed
 embed), ```` ```callout tip|note|warning ```` (Markdown inside), and ordinary code fences.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import re
 from collections.abc import Callable
@@ -23,7 +29,12 @@ ALLOWED_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "
                 "sup", "sub"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "code": {"class"},
                       "th": {"align"}, "td": {"align"}, "ol": {"start"}}
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: only for raster images: see _keep_attribute
+DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/]+={0,2})", re.IGNORECASE)
+# What each raster type's data starts with: a picture that is not what its data: URL says is refused.
+DATA_IMAGE_SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n",), "jpeg": (b"\xff\xd8\xff",),
+                         "gif": (b"GIF87a", b"GIF89a"), "webp": (b"RIFF",)}
+MAX_DATA_IMAGE_BYTES = 100 * 1024  # inline in every page view, never cached: bigger pictures are files
 CALLOUT_KINDS = ("tip", "note", "warning")
 # Embeds are only allowed from privacy-friendly player URLs of these providers (CSP frame-src lists them).
 EMBED_PROVIDERS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
@@ -31,11 +42,45 @@ WORDS_PER_MINUTE = 200
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 _md_inline = MarkdownIt("commonmark", {"html": False})
+_commonmark_link_check = _md.validateLink
+
+
+def _validate_link(url: str) -> bool:
+    """markdown-it leaves links with data: URLs other than four raster types as literal text; let them
+    through so that the import check names them (svg, too big, ...). What is refused never gets past nh3."""
+    return url.strip().lower().startswith("data:") or _commonmark_link_check(url)
+
+
+_md.validateLink = _validate_link  # type: ignore[method-assign]
+
+
+def data_image_problem(src: str) -> str | None:
+    """Why a ``data:`` URL cannot be an image on a page, or None when it is a small raster image."""
+    match = DATA_IMAGE.fullmatch(src)
+    if match is None:
+        return ("only PNG, JPEG, GIF or WebP pictures can be written inline, as data:image/…;base64 "
+                "(never SVG: it can carry script)")
+    try:
+        data = base64.b64decode(match[2], validate=True)
+    except binascii.Error:
+        return "its base64 data is damaged"
+    if len(data) > MAX_DATA_IMAGE_BYTES:
+        return f"it is {len(data) // 1024} KB; inline pictures may be {MAX_DATA_IMAGE_BYTES // 1024} KB at most"
+    if not data.startswith(DATA_IMAGE_SIGNATURES[match[1].lower()]):
+        return f"its data is not a {match[1].upper()} picture"
+    return None
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on every attribute: data: URLs only as the src of a valid raster image."""
+    if value[:5].lower() != "data:":
+        return value
+    return value if tag == "img" and attribute == "src" and data_image_problem(value) is None else None
 
 
 def sanitize(html: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+                     link_rel="noopener noreferrer nofollow", strip_comments=True, attribute_filter=_keep_attribute)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -74,8 +119,12 @@ def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody,
             if child.type == "image":
                 src = str(child.attrGet("src") or "")
                 alt = "".join(c.content for c in child.children or [])
+                shown = _shortened(src)
                 if not alt.strip():
-                    out.problems.append((line, f"image {src!r} has no alt text: write ![what it shows]({src})"))
+                    out.problems.append((line, f"image {shown!r} has no alt text: write ![what it shows]({shown})"))
+                if src[:5].lower() == "data:":
+                    _check_data_image(src, line, out)
+                    continue
                 if _is_external(src):
                     out.problems.append((line, f"image {src!r} is not in the package: add the file to the "
                                                "package and link it by its path (external images are blocked)"))
@@ -89,6 +138,10 @@ def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody,
                     out.images += 1
             elif child.type == "link_open":
                 href = str(child.attrGet("href") or "")
+                if href[:5].lower() == "data:":
+                    out.problems.append((line, f"link {_shortened(href)!r}: a link cannot carry its file "
+                                               "inline; add the file to the package and link it by its path"))
+                    continue
                 # javascript: and other schemes never become links (markdown-it's validateLink, then nh3).
                 scheme = urlsplit(href).scheme.lower()
                 if not scheme and href and not href.startswith("#") and resolve(href) is not None:
@@ -96,6 +149,28 @@ def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody,
                     child.attrSet("href", str(resolve(href)))
             elif child.type == "text":
                 out.words += len(child.content.split())
+
+
+def _shortened(url: str) -> str:
+    """A data: URL is a whole picture: a message shows its start."""
+    return url if len(url) <= 60 else url[:50] + "…"
+
+
+def data_image_refusal(src: str) -> str | None:
+    """What an author reads when an inline picture is refused, or None when it is shown."""
+    why = data_image_problem(src)
+    if why is None:
+        return None
+    return (f"image {_shortened(src)!r}: {why}. Add the picture to the package as a file "
+            "(e.g. images/diagram.png) and write ![what it shows](images/diagram.png)")
+
+
+def _check_data_image(src: str, line: int, out: RenderedBody) -> None:
+    refusal = data_image_refusal(src)
+    if refusal is None:
+        out.images += 1
+    else:
+        out.problems.append((line, refusal))
 
 
 def _markdown_block(source: str, resolve: AssetResolver, out: RenderedBody, line0: int) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import json
 import mimetypes
 import posixpath
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,7 @@ from plugin.catalog.package import (
     load_yaml,
     split_front_matter,
 )
-from plugin.catalog.render import estimate_minutes, render_body
+from plugin.catalog.render import data_image_refusal, estimate_minutes, render_body
 from plugin.catalog.schemas import ManifestSchema, NuggetFrontMatterSchema
 
 MAX_NUGGET_MINUTES = 15
@@ -143,6 +145,23 @@ def _resolver(files: PackageFiles, nugget_path: str):  # type: ignore[no-untyped
     return resolve
 
 
+INLINE_DATA_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(data:[^)\s>]*)", re.IGNORECASE)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict | list):
+        for inner in value.values() if isinstance(value, dict) else value:
+            yield from _texts(inner)
+
+
+def _inline_image_refusals(spec: dict[str, Any]) -> list[str]:
+    """Quiz texts are Markdown too (prompt, choices, feedback): their inline pictures pass the same check."""
+    found = (src for text in _texts(spec) for src in INLINE_DATA_IMAGE.findall(text))
+    return [refusal for src in found if (refusal := data_image_refusal(src))]
+
+
 def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warnings: list[Problem],
                   declared: set[str]) -> ParsedNugget | None:
     try:
@@ -169,6 +188,8 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
                 schema = schema_cls.schema() if schema_cls else None
             problems.extend(schema_problems(errors, source.front, path, schema, ("items", index)))
         elif spec is not None:
+            problems.extend(Problem(path, source.front.line_of(("items", index)), f"item {spec['id']!r}: {refusal}")
+                            for refusal in _inline_image_refusals(spec))
             if spec["id"] in seen_ids:
                 problems.append(Problem(path, source.front.line_of(("items", index)),
                                         f"item id {spec['id']!r} is used twice in this nugget: make it unique"))

@@ -8,14 +8,16 @@ from flask import Response, abort, redirect, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from plugin.admin import audit, operations
+from plugin.admin import audit, operations, statement_log
 from plugin.admin.access import console_page, console_url, local_only, viewer
 from plugin.admin.blueprint import bp, page
+from plugin.catalog.models import Course, CourseVersion
 from plugin.catalog.package import PackageInvalid
 from plugin.catalog.services import CourseNotFound, find_course, import_package, list_courses, owners
 from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
 from plugin.platforms.services import PlatformError, list_platforms
+from plugin.web import receipts
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
@@ -87,19 +89,26 @@ def _statement_filter(args: MultiDict[str, str]) -> xapi.StatementFilter:
                                 since=_time(args, "since", "From"), until=_time(args, "until", "To"))
 
 
+PAGE = 25  # rows per page of the statement log and the credentials: a phone scrolls through them quickly
+
+
+def _offset() -> int:
+    return max(request.args.get("offset", 0, type=int) or 0, 0)
+
+
 @bp.get("/statements")
 @console_page
 def statements() -> tuple[str, int]:
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-    limit = 50
+    offset = _offset()
     args = {k: v for k, v in request.args.items() if k in {"learner", "verb", "course", "since", "until"}}
     try:
         f = _statement_filter(request.args)
     except BadFilter as exc:
-        return page("statements.html", 400, rows=[], verbs=list(VERBS), args=args, limit=limit, offset=0,
-                    error=str(exc))
-    rows = xapi.list_statements(db(), f, limit=limit, offset=offset)
-    return page("statements.html", rows=rows, verbs=list(VERBS), args=args, limit=limit, offset=offset)
+        return page("statements.html", 400, rows=[], verbs=list(VERBS), args=args, limit=PAGE, offset=0,
+                    more=False, error=str(exc))
+    found = xapi.list_statements(db(), f, limit=PAGE + 1, offset=offset)  # one more tells if a next page exists
+    return page("statements.html", rows=[statement_log.describe(s) for s in found[:PAGE]], verbs=list(VERBS),
+                args=args, limit=PAGE, offset=offset, more=len(found) > PAGE)
 
 
 @bp.get("/statements.jsonl")
@@ -148,8 +157,11 @@ def _credentials_page(status: int = 200, error: str | None = None) -> tuple[str,
     q, state = request.values.get("q", ""), request.values.get("status", "")
     if state not in {"", "active", "revoked"}:
         state = ""
-    rows = operations.search_credentials(db(), viewer().platform_id, q, status=state)
-    return page("credentials.html", status, rows=rows, q=q, state=state, error=error)
+    offset = _offset()
+    found = operations.search_credentials(db(), viewer().platform_id, q, status=state, limit=PAGE + 1,
+                                          offset=offset)
+    return page("credentials.html", status, rows=found[:PAGE], q=q, state=state, error=error, limit=PAGE,
+                offset=offset, more=len(found) > PAGE)
 
 
 @bp.get("/credentials")
@@ -177,10 +189,23 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
 
 # --- content --------------------------------------------------------------------------------------
 
+MAX_WARNINGS = 20  # shown after an import; more would make the redirect's URL too long for some proxies
+
+
 def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
     platforms = {p.id: p.name or p.issuer for p in list_platforms(db())} if viewer().is_local else {}
-    return page("content.html", status, courses=list_courses(db(), viewer().platform_id),
-                versions=operations.course_versions(db()), owners=owners(db()), platforms=platforms, **context)
+    courses = list_courses(db(), viewer().platform_id)
+    return page("content.html", status, courses=courses, versions=operations.course_versions(db()),
+                owners=owners(db()), platforms=platforms, imported=_imported(courses), **context)
+
+
+def _imported(courses: list[Course]) -> dict[str, object] | None:
+    """The import a redirect reports, if its course is one the viewer sees (a shared link shows no other's)."""
+    receipt = receipts.unseal("import", request.args.get("imported"))
+    version = db().get(CourseVersion, receipt["version"]) if receipt else None
+    if receipt is None or version is None or version.course_id not in {c.id for c in courses}:
+        return None
+    return {**receipt, "version": version}
 
 
 @bp.get("/content")
@@ -191,7 +216,7 @@ def content() -> tuple[str, int]:
 
 @bp.post("/content")
 @console_page
-def content_import() -> tuple[str, int]:
+def content_import() -> BaseResponse | tuple[str, int]:
     upload = request.files.get("package")
     if upload is None or not upload.filename:
         return _content_page(400, problems=["Choose a .zip file of the course folder (the folder with "
@@ -206,4 +231,8 @@ def content_import() -> tuple[str, int]:
                      f"{result.course.title} ({result.course.slug})", detail=f"version {result.version.number}",
                      platform_id=viewer().platform_id)
     db().commit()
-    return _content_page(result=result)
+    # Post/Redirect/Get: reloading the result page must not upload the package again.
+    receipt = receipts.seal("import", {"version": result.version.id, "created": result.created,
+                                       "warnings": [str(w) for w in result.warnings[:MAX_WARNINGS]],
+                                       "more_warnings": max(len(result.warnings) - MAX_WARNINGS, 0)})
+    return redirect(console_url("admin.content", imported=receipt), code=303)

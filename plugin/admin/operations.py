@@ -97,7 +97,7 @@ def scoped_destination(session: Session, platform_id: int | None, destination_id
 
 
 def search_credentials(session: Session, platform_id: int | None, text: str = "", *, status: str = "",
-                       limit: int = 50) -> list[IssuedCredential]:
+                       limit: int = 50, offset: int = 0) -> list[IssuedCredential]:
     """Newest first. ``text`` matches the credential id, the learner's LTI sub, name or email, or the
     achievement's name; ``status`` is "", "active" or "revoked"."""
     query = (sa.select(IssuedCredential).join(User, User.id == IssuedCredential.user_id)
@@ -114,7 +114,7 @@ def search_credentials(session: Session, platform_id: int | None, text: str = ""
         query = query.where(IssuedCredential.revoked_at.is_(None))
     elif status == "revoked":
         query = query.where(IssuedCredential.revoked_at.is_not(None))
-    query = query.order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id.desc()).limit(limit)
+    query = query.order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(query))
 
 

@@ -7,12 +7,13 @@ from flask import abort, redirect, request
 from werkzeug.wrappers import Response
 
 from lti.storage import DeploymentPolicy
-from plugin.admin import audit, operations
+from plugin.admin import audit, operations, platform_form
 from plugin.admin.access import console_page, console_url, local_only, scoped_platform, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.keys.models import ToolKey
 from plugin.keys.services import ToolKeyError, active_keys, retire_key, rotate_key
 from plugin.platforms.services import PlatformError, add_platform, list_platforms
+from plugin.web import receipts
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
 from plugin.xapi.cli import check_destination
@@ -45,12 +46,13 @@ def _tool_urls() -> list[tuple[str, str]]:
 
 # --- platforms ------------------------------------------------------------------------------------
 
-def _platforms_page(status: int = 200, error: str | None = None, form: dict[str, str] | None = None
+def _platforms_page(status: int = 200, errors: dict[str, str] | None = None, form: dict[str, str] | None = None
                     ) -> tuple[str, int]:
     scope = viewer().platform_id
     rows = [p for p in list_platforms(db()) if scope is None or p.id == scope]
-    return page("platforms.html", status, platforms=rows, urls=_tool_urls(), policies=POLICIES, error=error,
-                form=form or {}, base_url=runtime().config.base_url)
+    return page("platforms.html", status, platforms=rows, urls=_tool_urls(), policies=POLICIES,
+                fields=platform_form.BY_NAME, errors=errors or {}, form=form or {},
+                base_url=runtime().config.base_url)
 
 
 @bp.get("/platforms")
@@ -64,16 +66,23 @@ def platforms() -> tuple[str, int]:
 @local_only
 def platform_add() -> Response | tuple[str, int]:
     f = request.form
+    errors = platform_form.problems(db(), f)
+    try:
+        policy = _policy(f.get("policy"))
+    except PlatformError as exc:
+        errors["policy"] = str(exc)
+    if errors:  # WCAG 3.3.1: each problem next to its field, and a summary linking to them
+        return _platforms_page(422, errors, dict(f))
     deployments = [d.strip() for d in f.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()]
     try:
         added = add_platform(db(), issuer=f.get("issuer", "").strip(), client_id=f.get("client_id", "").strip(),
                              auth_login_url=f.get("auth_login_url", "").strip(),
                              auth_token_url=f.get("auth_token_url", "").strip(),
                              key_set_url=f.get("key_set_url", "").strip(), deployment_ids=deployments,
-                             name=f.get("name", "").strip() or None, deployment_policy=_policy(f.get("policy")))
+                             name=f.get("name", "").strip() or None, deployment_policy=policy)
         db().flush()
-    except PlatformError as exc:
-        return _platforms_page(400, str(exc), dict(f))
+    except PlatformError as exc:  # registered by someone else meanwhile: a problem of the whole form
+        return _platforms_page(422, {"": str(exc)}, dict(f))
     platform_id = added.id
     audit.record(db(), audit.console_actor(), "platform.added", audit.platform_label(added), platform_id=platform_id)
     db().commit()
@@ -205,7 +214,8 @@ def _lrs_page(status: int = 200, error: str | None = None, form: dict[str, str] 
 @bp.get("/lrs")
 @console_page
 def lrs() -> tuple[str, int]:
-    return _lrs_page()
+    tested = receipts.unseal("lrs-test", request.args.get("tested"))  # shown on its row, if the viewer sees it
+    return _lrs_page(checks=(tested["destination"], tested["checks"]) if tested else None)
 
 
 @bp.post("/lrs")
@@ -238,7 +248,7 @@ def lrs_add() -> Response | tuple[str, int]:
 
 @bp.post("/lrs/<int:destination_id>/test")
 @console_page
-def lrs_test(destination_id: int) -> tuple[str, int]:
+def lrs_test(destination_id: int) -> Response:
     row = operations.scoped_destination(db(), viewer().platform_id, destination_id)
     if row is None:
         abort(404, description=f"There is no LRS {destination_id} in your console.")
@@ -247,7 +257,9 @@ def lrs_test(destination_id: int) -> tuple[str, int]:
         checks = check_destination(client)
     finally:
         client.http.close()
-    return _lrs_page(checks=(destination_id, checks))
+    # Post/Redirect/Get: reloading the answer shows it again rather than sending the test requests again.
+    receipt = receipts.seal("lrs-test", {"destination": destination_id, "checks": checks})
+    return redirect(console_url("admin.lrs", tested=receipt), code=303)
 
 
 @bp.post("/lrs/<int:destination_id>/remove")

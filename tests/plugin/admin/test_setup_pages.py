@@ -59,10 +59,10 @@ def test_add_a_platform_then_it_has_its_deployments(local: Any, runtime: Any) ->
 def test_a_bad_platform_form_says_what_to_fix_and_adds_nothing(local: Any, runtime: Any) -> None:
     response = local.post("/admin/platforms", data={"csrf": local.csrf, **NEW_PLATFORM,
                                                     "auth_token_url": "not a url", "key_set_url": "ftp://x"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "auth token URL must be an absolute http(s) URL" in text and "Nothing was changed." in text
-    assert "JWKS URL must be an absolute http(s) URL" in text  # every problem at once
+    assert "Access token URL must be a full address starting with https://" in text and "Nothing was changed." in text
+    assert "Public keyset URL must be a full address starting with https://" in text  # every problem at once
     assert 'value="10000000000042"' in text  # what was typed is kept
     assert _count(runtime, Platform) == 0
 
@@ -123,7 +123,8 @@ def test_add_test_and_remove_a_real_lrs(local: Any, runtime: Any, lrs: LearningL
     with runtime.sessions() as session:
         row = session.scalars(sa.select(LrsDestination)).one()
         assert row.platform_id is None and row.password_sealed != lrs.password.encode()
-    tested = local.post(f"/admin/lrs/{row.id}/test", data={"csrf": local.csrf}).get_data(as_text=True)
+    tested = local.post(f"/admin/lrs/{row.id}/test", data={"csrf": local.csrf},
+                        follow_redirects=True).get_data(as_text=True)
     assert "Works: statements: credentials accepted" in tested and lrs.password not in tested
     wrong = {**form, "name": "Wrong secret", "password": "not-it", "platform_id": ""}
     with runtime.sessions() as session, session.begin():
@@ -131,7 +132,8 @@ def test_add_test_and_remove_a_real_lrs(local: Any, runtime: Any, lrs: LearningL
     local.post("/admin/lrs", data=wrong)
     with runtime.sessions() as session:
         wrong_id = session.scalars(sa.select(LrsDestination.id)).one()
-    refused = local.post(f"/admin/lrs/{wrong_id}/test", data={"csrf": local.csrf}).get_data(as_text=True)
+    refused = local.post(f"/admin/lrs/{wrong_id}/test", data={"csrf": local.csrf},
+                         follow_redirects=True).get_data(as_text=True)
     assert "Problem: statements: credentials refused" in refused
     assert local.post(f"/admin/lrs/{wrong_id}/remove", data={"csrf": local.csrf}).status_code == 303
     assert _count(runtime, LrsDestination) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from plugin.catalog.package import write_zip
 from plugin.catalog.services import DEMO_COURSE
 from plugin.cli import main
 from tests.plugin.catalog.packages import package
+from tests.plugin.player.launches import make_platform
 
 
 def env_for(config) -> dict[str, str]:
@@ -102,6 +104,55 @@ def test_instructor_uploads_through_the_page(client, launch_as, runtime):
     assert bad.status_code == 422 and "Nothing was imported" in bad.text and "nuggets/a.md:5" in bad.text
     good = client.post("/learn/manage", query_string=teacher.q(), content_type="multipart/form-data",
                        data={"csrf": csrf, "package": (io.BytesIO(write_zip(package().files)), "x.zip")})
-    assert good.status_code == 200 and "as version 1" in good.text
+    assert good.status_code == 303
+    shown = client.get(good.headers["Location"])
+    assert shown.status_code == 200 and "as version 1" in shown.text
     with runtime.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(CourseVersion)) == 1
+
+
+def upload(client, teacher, files: dict[str, bytes]):
+    page = client.get("/learn/manage", query_string=teacher.q())
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+    return client.post("/learn/manage", query_string=teacher.q(), content_type="multipart/form-data",
+                       data={"csrf": csrf, "package": (io.BytesIO(write_zip(files)), "course.zip")})
+
+
+def versions(runtime) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(CourseVersion))
+
+
+def test_a_reload_after_an_upload_shows_what_was_imported_without_importing_again(client, launch_as, runtime):
+    teacher = launch_as(subject="t", role=Role.INSTRUCTOR)
+    files = package(extra_files={"notes.md": b"draft"}).files  # an unlisted nugget file: a warning
+    posted = upload(client, teacher, files)
+    assert posted.status_code == 303
+    target = urlsplit(posted.headers["Location"])
+    assert target.path == "/learn/manage" and parse_qs(target.query)["lt"] == [teacher.token]
+    for _ in range(2):  # the page the upload leads to, then a reload of it
+        shown = client.get(target.path, query_string=target.query)
+        assert shown.status_code == 200
+        assert "Imported “Tiny course” as version 1." in shown.text
+        assert "notes.md: not listed in course.yaml" in shown.text
+    assert versions(runtime) == 1
+
+
+def test_an_import_report_made_up_or_from_another_organisation_shows_nothing(app, client, launch_as):
+    teacher = launch_as(subject="t", role=Role.INSTRUCTOR)
+    posted = upload(client, teacher, package().files)
+    report = parse_qs(urlsplit(posted.headers["Location"]).query)["imported"][0]
+    body, _, signature = report.rpartition(".")
+    forged = client.get("/learn/manage", query_string=teacher.q(imported=body + "." + signature[::-1]))
+    assert forged.status_code == 200 and "Imported" not in forged.text
+    colleague_elsewhere = launch_as(subject="u", role=Role.INSTRUCTOR, platform_id=make_platform(app))
+    theirs = client.get("/learn/manage", query_string=colleague_elsewhere.q(imported=report))
+    assert theirs.status_code == 200 and "Tiny course" not in theirs.text
+
+
+def test_a_refused_upload_answers_422_with_the_problems_and_stores_nothing(client, launch_as, runtime):
+    teacher = launch_as(subject="t", role=Role.INSTRUCTOR)
+    refused = upload(client, teacher, package({"a": ""}).files)
+    assert refused.status_code == 422 and "Location" not in refused.headers
+    assert "Nothing was imported" in refused.text and "nuggets/a.md:5" in refused.text
+    assert versions(runtime) == 0

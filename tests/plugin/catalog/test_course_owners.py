@@ -28,7 +28,8 @@ def _upload(client: Any, teacher: Any, files: Any) -> Any:
     csrf = re.search(r'name="csrf" value="(\w+)"', page.text)
     assert csrf, page.text[:300]
     return client.post("/learn/manage", query_string=teacher.q(), content_type="multipart/form-data",
-                       data={"csrf": csrf.group(1), "package": (io.BytesIO(write_zip(files)), "course.zip")})
+                       data={"csrf": csrf.group(1), "package": (io.BytesIO(write_zip(files)), "course.zip")},
+                       follow_redirects=True)
 
 
 def _versions(runtime: Any, slug: str) -> list[int]:

@@ -1,0 +1,65 @@
+"""Pages of rejected launches: plain words for the learner first, the technical detail for the LMS admin."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.browser import FlaskClientBrowser
+
+from .helpers import TOOL_BASE
+
+JARGON = ("id_token", "JWT", "JWKS", "nonce", "OIDC", "claim", "issuer", "client_id", "deployment")
+
+
+def parts(html: str) -> tuple[str, str]:
+    """(what everyone reads, the part for the LMS administrator) as text."""
+    main = re.search(r"<main[^>]*>(.*)</main>", html, re.S)
+    assert main, html[:800]
+    plain, _, admin = main.group(1).partition('<section class="for-admin"')
+    assert admin, "the page has a part for the LMS administrator"
+    return re.sub(r"<[^>]+>", " ", plain), re.sub(r"<[^>]+>", " ", admin)
+
+
+def headline(html: str) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    assert match
+    return match.group(1).strip()
+
+
+def test_a_used_launch_says_so_in_plain_words_and_what_to_do(platform, browser):
+    response = platform.launch(browser, tamper=lambda form: {**form, "state": "s-" + "x" * 40})
+    assert response.status_code == 400
+    plain, admin = parts(response.text)
+    assert headline(response.text) == "This sign-in has expired"
+    assert "open the activity again" in plain and not any(word in plain for word in JARGON)
+    assert "For your LMS administrator" in admin and "<code>invalid_state</code>" in response.text
+    assert "This launch could not be completed: This launch has expired or was already used." in admin
+
+
+def test_a_blocked_cookie_tells_the_learner_to_open_a_new_window(platform, browser, client, runtime):
+    form = platform.authorize(platform.start_login(browser))
+    client.delete_cookie("lti_state_" + form["state"], domain="localhost", path="/lti/")
+    response = platform.finish(browser, form)
+    assert response.status_code == 401
+    plain, admin = parts(response.text)
+    assert headline(response.text) == "Your browser blocked the sign-in"
+    assert "new window" in plain and not any(word in plain for word in JARGON)
+    assert "Third-party cookies seem blocked" in admin and "Reference:  state_not_bound  (HTTP 401)" in admin
+
+
+def test_a_setup_problem_says_it_is_not_the_learners_fault_and_keeps_the_detail_for_the_admin(platform, app):
+    stranger = FlaskClientBrowser(app.test_client(), TOOL_BASE)
+    response = platform.launch(stranger, tamper=lambda form: {"state": form["state"]})
+    assert response.status_code == 400
+    plain, admin = parts(response.text)
+    assert headline(response.text) == "Skillbite is not set up correctly in your LMS"
+    assert "not something you did" in plain and "LMS administrator" in plain
+    assert not any(word in plain for word in JARGON)
+    assert "The LMS did not send an id_token." in admin and "What to check" in admin
+    assert "Reference:  missing_id_token  (HTTP 400)" in admin
+
+
+def test_other_errors_keep_their_own_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert 'class="for-admin"' not in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,3 +50,6 @@ class ReviewLog(Base):
     correct: Mapped[bool] = mapped_column()
     reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     duration_ms: Mapped[int | None] = mapped_column(default=None)
+    # The answer as read from the form (a review's, not a quiz's: those are item responses), to show its
+    # feedback again on the result page after the redirect.
+    response: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)

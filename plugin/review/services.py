@@ -129,6 +129,7 @@ class ReviewOutcome:
     grade: ItemGrade
     rating: fsrs.Rating
     next_due: dt.datetime
+    log_id: int  # the recorded review: the result page after the answer's redirect names it
 
 
 def answer_review(session: Session, platform_id: int, user_id: int, card_id: int,
@@ -148,8 +149,10 @@ def answer_review(session: Session, platform_id: int, user_id: int, card_id: int
         duration = (now - card.shown_at).total_seconds()
     schedule(card, rating, now)
     card.shown_at = None
-    session.add(ReviewLog(card_id=card.id, source="review", rating=int(rating), correct=grade.correct,
-                          reviewed_at=now, duration_ms=int(duration * 1000) if duration is not None else None))
+    log = ReviewLog(card_id=card.id, source="review", rating=int(rating), correct=grade.correct,
+                    reviewed_at=now, duration_ms=int(duration * 1000) if duration is not None else None,
+                    response=dict(form))
+    session.add(log)
     nugget = session.get(Nugget, item.nugget_id)
     publish(session, LearningEvent(
         kind="reviewed", occurred_at=now, platform_id=platform_id, user_id=user_id,
@@ -159,4 +162,23 @@ def answer_review(session: Session, platform_id: int, user_id: int, card_id: int
         extra={"item_key": item.key, "item_type": item.type, "rating": rating.name.lower(),
                "next_due": card.due.isoformat()}))
     session.flush()
-    return ReviewOutcome(card, grade, rating, card.due)
+    return ReviewOutcome(card, grade, rating, card.due, log.id)
+
+
+def recorded_outcome(session: Session, platform_id: int, user_id: int, card_id: int, log_id: int
+                     ) -> ReviewOutcome:
+    """A review already recorded, to show again (the page a reload reaches): reads, never writes.
+
+    The verdict is the recorded one. The stored answer is graded again only to word the feedback, whose
+    notes are dropped when they would contradict that verdict (an item changed by a new course version).
+    """
+    card = get_card(session, platform_id, user_id, card_id)
+    log = session.get(ReviewLog, log_id)
+    item = session.get(QuizItem, card.item_id)
+    if log is None or log.card_id != card.id or log.source != "review" or item is None:
+        raise CardNotFound(card_id)
+    kind = item_type(item.type)
+    grade = kind.grade(item.spec, kind.read(item.spec, log.response or {}))
+    if grade.correct != log.correct:
+        grade = ItemGrade(float(log.correct), log.correct)
+    return ReviewOutcome(card, grade, fsrs.Rating(log.rating), card.due, log.id)

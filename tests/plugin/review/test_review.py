@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import fsrs
 import sqlalchemy as sa
@@ -83,7 +84,9 @@ def test_daily_session_shows_due_cards_and_records_a_reviewed_statement(client, 
     page = client.get("/review", query_string=learner.q())
     assert page.status_code == 200 and "1 card left today" in page.text
     [card] = cards_of(runtime, learner.user_id)
-    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "false"})
+    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "false"},
+                         follow_redirects=True)
+    assert [r.status_code for r in result.history] == [303]
     assert result.status_code == 200 and "Right" in result.text
     # when, in words the learner can use: a relearning step is minutes away, not "on" today's date
     again = re.search(r"You will see this again (in about \d+ (?:minute|hour)s?|on \d{4}-\d\d-\d\d)\.", result.text)
@@ -131,6 +134,49 @@ def test_review_feedback_is_formatted_and_the_card_page_has_a_heading(client, ap
     page = client.get("/review", query_string=learner.q())
     assert '<h1 id="review-h">Review</h1>' in page.text  # axe: page-has-heading-one
     [card] = cards_of(runtime, learner.user_id)
-    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "true"})
+    result = client.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "true"},
+                         follow_redirects=True)
     assert "Not quite" in result.text
     assert "what to <strong>keep doing</strong>" in result.text and "**" not in result.text
+
+
+def due_card_page(client, learner, slug: str, runtime):
+    """The learner answered wrongly in the player; the card is due, and on screen in the review."""
+    answer_in_player(client, learner, slug, right=False)
+    with transaction(runtime.sessions) as session:
+        session.execute(sa.update(ReviewCard).where(ReviewCard.user_id == learner.user_id)
+                        .values(due=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    page = client.get("/review", query_string=learner.q())
+    [card] = cards_of(runtime, learner.user_id)
+    return card, page
+
+
+def test_a_reload_after_answering_shows_the_feedback_again_and_records_the_answer_once(client, app, launch_as,
+                                                                                    demo_skills, runtime):
+    learner = launch_as("gus")
+    card, page = due_card_page(client, learner, demo_skills, runtime)
+    cookieless = app.test_client()  # inside an LMS iframe: the launch token is the whole session
+    posted = cookieless.post(f"/review/{card.id}", data={"lt": learner.token, "csrf": csrf_of(page.text), "a": "true"})
+    assert posted.status_code == 303
+    target = urlsplit(posted.headers["Location"])
+    assert parse_qs(target.query) == {"lt": [learner.token]}  # the answer stays with the review, not in the URL
+    shown = [cookieless.get(target.path, query_string=target.query) for _ in range(2)]  # the result, then a reload
+    for result in shown:
+        assert result.status_code == 200
+        assert "Not quite" in result.text and "what to <strong>keep doing</strong>" in result.text
+        assert f"/review?lt={learner.token}" in result.text  # "Next card" keeps the session
+    with runtime.sessions() as s:
+        reviews = list(s.scalars(sa.select(ReviewLog).where(ReviewLog.card_id == card.id,
+                                                             ReviewLog.source == "review")))
+        statements = list(s.scalars(sa.select(XapiStatement).where(XapiStatement.verb == "reviewed")))
+    assert len(reviews) == 1 and len(statements) == 1
+    assert reviews[0].response == {"": ["true"]}
+    assert cards_of(runtime, learner.user_id)[0].reviews == 2  # the player's answer and this review
+
+
+def test_a_review_result_of_another_learner_is_not_found(client, app, launch_as, demo_skills, runtime):
+    owner, other = launch_as("hal"), launch_as("ivy")
+    card, page = due_card_page(client, owner, demo_skills, runtime)
+    posted = client.post(f"/review/{card.id}", data={"lt": owner.token, "csrf": csrf_of(page.text), "a": "true"})
+    target = urlsplit(posted.headers["Location"])
+    assert client.get(target.path, query_string=other.q(a="true")).status_code == 404

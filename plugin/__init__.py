@@ -77,6 +77,7 @@ def _build(config: Config, runtime: Runtime) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(metrics_views.bp)  # /metrics; counts launches, times requests
     app.register_blueprint(__import__("plugin.admin.views", fromlist=["bp"]).bp)  # /admin: the admin console
+    app.register_blueprint(__import__("plugin.registration.console", fromlist=["bp"]).bp)  # /admin/registration-links
     if config.demo:
         from plugin.demo import views as demo_views
 

@@ -139,13 +139,39 @@ def platform_add(issuer: str, client_id: str, auth_url: str, token_url: str, jwk
     _print_tool_urls(config)
 
 
+@platform.command("invite")
+@click.option("--name", default=None, help="Who the link is for, e.g. 'Acme Moodle'; the platform gets this name.")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days the link stays valid.")
+def platform_invite(name: str | None, days: int) -> None:
+    """Make a one-time registration link for an LMS (LTI Dynamic Registration)."""
+    from plugin.registration import invites
+
+    config = _config()
+    try:
+        with transaction(_sessions(config)) as session:
+            made = invites.create_invite(session, name=name, days=days)
+            audit.record(session, audit.cli_actor(), invites.CREATED, invites.label(made.invite))
+            expires = made.invite.expires_at
+    except invites.InviteError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Registration link{f' for {name}' if name else ''} (works once, until {expires:%Y-%m-%d %H:%M} UTC):")
+    click.echo(f"  {invites.registration_url(config, made.token)}")
+    click.echo("Give it to the LMS administrator, who pastes it into the LMS:")
+    click.echo("  Moodle 4.x: Site administration > Plugins > Activity modules > External tool > Manage tools >")
+    click.echo('             "Tool URL", then "Add LTI Advantage".')
+    click.echo("  Canvas:     see docs/admin-setup.md (Canvas): usually registered by its developer key's client id.")
+    click.echo("It is shown only now; `skillbite platform invite` again makes a new one.")
+
+
 def _print_tool_urls(config: Config) -> None:
     click.echo("Paste these into the LMS:")
     for label, path in (("Tool URL / Target link URI", "/lti/launch"),
                         ("Initiate login URL", "/lti/login"), ("Redirection URI", "/lti/launch"),
                         ("Public keyset URL", "/lti/jwks"), ("Dynamic registration URL", "/lti/register"),
                         ("Canvas JSON configuration URL", "/lti/canvas.json")):
-        click.echo(f"  {label:30} {config.url(path)}")
+        # Dynamic registration takes a one-time link: the bare URL answers 403 (plugin.registration.invites).
+        note = "?invite=…  (make one: skillbite platform invite)" if path == "/lti/register" else ""
+        click.echo(f"  {label:30} {config.url(path)}{note}")
 
 
 @platform.command("list")
@@ -157,8 +183,8 @@ def platform_list() -> None:
     with transaction(_sessions(config)) as session:
         rows = list_platforms(session)
         if not rows:
-            click.echo("No platforms registered. Add one with `skillbite platform add` or let the LMS "
-                       f"register through {config.url('/lti/register')}.")
+            click.echo("No platforms registered. Add one with `skillbite platform add`, or let the LMS "
+                       "register itself through a link from `skillbite platform invite`.")
         for p in rows:
             deployments = ", ".join(d.deployment_id for d in p.deployments) or "(none)"
             state = "enabled" if p.enabled else "disabled"

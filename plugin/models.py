@@ -10,5 +10,6 @@ from plugin.launch import models as launch_models  # noqa: F401
 from plugin.outbox import models as outbox_models  # noqa: F401
 from plugin.platforms import models as platforms_models  # noqa: F401
 from plugin.progress import models as progress_models  # noqa: F401
+from plugin.registration import models as registration_models  # noqa: F401
 from plugin.skills import feature as skills_feature  # noqa: F401  (skills, plan, review)
 from plugin.xapi import models as xapi_models  # noqa: F401

@@ -24,6 +24,8 @@ from plugin.platforms.models import Platform
 ACTIONS = {
     "platform.added": "added the platform",
     "platform.registered": "registered the platform (dynamic registration)",
+    "registration_link.created": "created the registration link",
+    "registration_link.revoked": "revoked the registration link",
     "platform.edited": "edited the platform",
     "platform.enabled": "enabled the platform",
     "platform.disabled": "disabled the platform",

@@ -40,7 +40,8 @@ def _tool_urls() -> list[tuple[str, str]]:
     return [("Tool URL / Target link URI / Redirection URI", url("/lti/launch")),
             ("Initiate login URL / OpenID Connect initiation URL", url("/lti/login")),
             ("Public keyset URL / JWK URL", url("/lti/jwks")),
-            ("Dynamic registration URL", url("/lti/register")),
+            ("Dynamic registration URL (a one-time link per LMS, from Registration links)",
+             url("/lti/register?invite=…")),
             ("Canvas JSON configuration URL", url("/lti/canvas.json"))]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,9 +35,18 @@ def tool_description(config: Config) -> ToolDescription:
 
 
 def register_with_platform(session: Session, config: Config, http: HttpClient,
-                           openid_configuration: str, registration_token: str | None) -> Platform:
-    """DR 1.0 §3.4–3.6: fetch the platform's configuration, register, store the result."""
+                           openid_configuration: str, registration_token: str | None,
+                           name: str | None = None,
+                           before_storing: Callable[[], None] | None = None) -> Platform:
+    """DR 1.0 §3.4–3.6: fetch the platform's configuration, register, store the result.
+
+    ``name`` (the registration link's) names the platform; without it, the issuer's host does.
+    ``before_storing`` runs once the platform accepted the registration and before the platform is
+    stored, in ``session``'s transaction (the view uses the registration link up there).
+    """
     result = register_tool(openid_configuration, registration_token, tool_description(config), http)
+    if before_storing is not None:
+        before_storing()
     return add_platform(
         session,
         issuer=result.issuer,
@@ -51,7 +61,7 @@ def register_with_platform(session: Session, config: Config, http: HttpClient,
                            else DeploymentPolicy.RECORD_FIRST_SEEN),
         registered_by="dynamic",
         product=result.product_family_code,
-        name=urlsplit(result.issuer).netloc,
+        name=name or urlsplit(result.issuer).netloc,
     )
 
 

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from lti.registration import fetch_platform_configuration
 from plugin.admin import audit
 from plugin.logs import event
+from plugin.registration import gate, invites
 from plugin.registration.services import canvas_configuration, register_with_platform, tool_description
 from plugin.web.context import db, runtime
 
@@ -30,7 +31,9 @@ def start() -> str:
 
     We show what is about to be registered; the admin confirms. The form carries both values signed
     (the signature is the CSRF protection: a forged form cannot be made without the instance secret).
+    The registration link (``invite``) is checked first, and carried in the signed form.
     """
+    link = gate.require_link(request.args.get(invites.FIELD))
     openid_configuration = request.args.get("openid_configuration", "").strip()
     if not openid_configuration:
         abort(400, description="This is Skillbite's dynamic registration URL. Paste it into your LMS "
@@ -38,7 +41,8 @@ def start() -> str:
                                "then opens it with an openid_configuration parameter.")
     platform_config = fetch_platform_configuration(openid_configuration, runtime().http)
     form = _signer().dumps({"openid_configuration": openid_configuration,
-                            "registration_token": request.args.get("registration_token")})
+                            "registration_token": request.args.get("registration_token"),
+                            invites.FIELD: link.token})
     return render_template("registration/confirm.html", platform=platform_config,
                            tool=tool_description(runtime().config), form=form)
 
@@ -51,13 +55,17 @@ def finish() -> str:
     except BadSignature:
         abort(400, description="This registration form has expired or was altered. Start the "
                                "registration again from your LMS.")
+    link = gate.require_link(values.get(invites.FIELD))
     session = db()
     platform = register_with_platform(session, runtime().config, runtime().http,
-                                      values["openid_configuration"], values.get("registration_token"))
+                                      values["openid_configuration"], values.get("registration_token"),
+                                      name=link.name, before_storing=lambda: gate.use_link(session, link))
     session.flush()
+    gate.link_registered(session, link, platform)
     # Whoever opened this page came from the LMS's admin screens; the LMS vouched for them with its token.
     audit.record(session, audit.Actor("platform", f"dynamic registration from {platform.issuer}"),
-                 "platform.registered", audit.platform_label(platform), platform_id=platform.id)
+                 "platform.registered", audit.platform_label(platform), platform_id=platform.id,
+                 detail=f"through registration link {link.label}")
     session.commit()
     event(log, "platform registered", platform_id=platform.id, issuer=platform.issuer, method="dynamic")
     return render_template("registration/done.html", platform=platform)

@@ -39,8 +39,9 @@ def test_platforms_page_gives_the_urls_and_the_moodle_and_canvas_steps(local: An
     page = local.get("/admin/platforms").get_data(as_text=True)
     assert "Tenant A" in page and "Tenant B" in page
     for url in ("http://localhost/lti/launch", "http://localhost/lti/login", "http://localhost/lti/jwks",
-                "http://localhost/lti/register", "http://localhost/lti/canvas.json"):
+                "http://localhost/lti/register?invite=…", "http://localhost/lti/canvas.json"):
         assert f"<code>{url}</code>" in page
+    assert "Registration links" in page and "skillbite platform invite" in page  # where a registration link comes from
     assert "Moodle 4.x: dynamic registration" in page and "Add LTI Advantage" in page
     assert "Developer Keys" in page and "By Client ID" in page
 

@@ -29,6 +29,20 @@ def error_response(status: int, title: str, message: str, hint: str = "", code: 
     return response
 
 
+# What a person meets when no view said more: werkzeug's stock descriptions speak to developers.
+PLAIN: dict[int, tuple[str, str]] = {
+    400: ("Something was missing", "The page received an incomplete or damaged request. Go back and try again; "
+          "if you came from your LMS, open Skillbite again from your course."),
+    404: ("Page not found", "There is nothing at this address. If you followed a link in Skillbite, go back and "
+          "try again; if you came from your LMS, open Skillbite again from your course."),
+    405: ("This page cannot be opened this way", "This address is where your LMS sends you when you open "
+          "Skillbite, or where a form sends what you typed. Go back to your LMS course and open Skillbite "
+          "from there."),
+    413: ("Too large", "What you sent is larger than Skillbite accepts. Send a smaller file."),
+    429: ("Too many requests", "Too many requests came in a short time. Wait a minute, then try again."),
+}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LaunchError)
     def launch_error(exc: LaunchError) -> Response:
@@ -38,7 +52,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        return error_response(exc.code or 500, exc.name, exc.description or "", code=exc.name.lower())
+        status = exc.code or 500
+        title, message = exc.name, exc.description or ""
+        if message == type(exc).description and status in PLAIN:  # werkzeug's stock words, not a view's own
+            title, message = PLAIN[status]
+        return error_response(status, title, message, code=exc.name.lower())
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -63,3 +63,14 @@ def test_other_errors_keep_their_own_page(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert 'class="for-admin"' not in response.text
+
+
+def test_pages_the_app_has_no_words_for_still_speak_plainly(client):
+    # a reloaded or bookmarked launch address is a GET where the LMS posts
+    launch = client.get("/lti/launch")
+    assert launch.status_code == 405
+    assert "This page cannot be opened this way" in launch.text and "open Skillbite from there" in launch.text
+    assert "The method is not allowed for the requested URL" not in launch.text
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    assert "The requested URL was not found on the server" not in missing.text

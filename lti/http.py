@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from lti.errors import ServiceError
+from lti.outbound import OutboundPolicy, OutboundRefused, guarded_session
 
 CONNECT_TIMEOUT_CAP = 5.0
 
@@ -58,9 +59,10 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 
 def platform_message(response: requests.Response, limit: int = 300) -> str:
-    """What the platform said about a refusal, short and on one line, for the admin who reads the error.
+    """What the platform said about a refusal, short and on one line, for code that decides what to do.
 
-    JSON bodies give their ``error_description``/``message``/``reason``...; HTML pages give nothing.
+    Only the JSON fields error replies use (``error_description``/``message``/``reason``...) are read;
+    any other body gives nothing. It is kept out of error messages (see :class:`StatusError`).
     """
     content_type = response.headers.get("Content-Type", "").lower()
     if "html" in content_type:
@@ -70,31 +72,88 @@ def platform_message(response: requests.Response, limit: int = 300) -> str:
         body = json.loads(text, strict=False) if "json" in content_type or text.lstrip().startswith("{") else None
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        parts = [str(body[k]) for k in _PLATFORM_MESSAGE_KEYS if isinstance(body.get(k), str | int)]
-        text = "; ".join(dict.fromkeys(parts)) or text
-    return re.sub(r"\s+", " ", text).strip()[:limit]
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body[k]) for k in _PLATFORM_MESSAGE_KEYS if isinstance(body.get(k), str | int)]
+    return re.sub(r"\s+", " ", "; ".join(dict.fromkeys(parts))).strip()[:limit]
 
 
-def status_error(method: str, url: str, response: requests.Response, now: float) -> ServiceError:
-    """A non-2xx answer as a :class:`ServiceError`: 408, 429 and 5xx are retryable, with Retry-After."""
+# RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7591 §3.2.2: the error codes an OAuth-style reply may carry. Only
+# these are ever repeated to a reader, so a reply cannot smuggle its own words through the "error" field.
+OAUTH_ERROR_CODES = frozenset({
+    "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+    "invalid_scope", "invalid_token", "insufficient_scope", "invalid_redirect_uri", "invalid_client_metadata",
+    "invalid_software_statement", "unapproved_software_statement", "access_denied", "server_error",
+    "temporarily_unavailable",
+})
+
+
+def oauth_error(response: requests.Response) -> str | None:
+    """The registered OAuth error code of a JSON error reply (``{"error": "invalid_client"}``), else None."""
+    try:
+        body = json.loads(response.content[: 16 * 1024].decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and code in OAUTH_ERROR_CODES else None
+
+
+class StatusError(ServiceError):
+    """A non-2xx answer. Its message names the method, the URL's host and path and the status, nothing more.
+
+    The URLs come from platforms and administrators, and a reply's words could be anything the host
+    behind them says (an intranet service's data), so they never reach a message an LMS administrator
+    reads; ``said`` keeps them (see :func:`platform_message`) for code that tells refusals apart.
+    """
+
+    def __init__(self, message: str, *, said: str, status: int, retryable: bool,
+                 retry_after: float | None) -> None:
+        super().__init__(message, status=status, retryable=retryable, retry_after=retry_after)
+        self.said = said
+
+
+def status_error(method: str, url: str, response: requests.Response, now: float) -> StatusError:
+    """A non-2xx answer as a :class:`StatusError`: 408, 429 and 5xx are retryable, with Retry-After."""
     status = response.status_code
     retryable = _retryable_status(status)
-    said = platform_message(response)
-    return ServiceError(
-        f"{method} {safe_url(url)} answered HTTP {status}" + (f": {said}" if said else ""),
+    return StatusError(
+        f"{method} {safe_url(url)} answered HTTP {status}",
+        said=platform_message(response),
         status=status,
         retryable=retryable,
         retry_after=retry_after_seconds(response.headers.get("Retry-After"), now) if retryable else None,
     )
 
 
-class HttpClient:
-    """A thin wrapper over one :class:`requests.Session`, always with timeouts."""
+def _not_sent(method: str, url: str, refused: OutboundRefused) -> OutboundRefused:
+    try:
+        same_host = refused.host == (urlsplit(url).hostname or "")
+    except ValueError:
+        same_host = True
+    where = "" if same_host else f" (it redirected to {refused.host})"
+    return OutboundRefused(url, refused.host, f"{method} {safe_url(url)} was not sent{where}: {refused.reason}")
 
-    def __init__(self, timeout: float = 10.0, session: requests.Session | None = None) -> None:
+
+class HttpClient:
+    """A thin wrapper over one :class:`requests.Session`, always with timeouts and the outbound policy.
+
+    Every URL is checked against ``policy`` (:mod:`lti.outbound`; the strictest one by default) before
+    it is called, and the session made here connects only to addresses the policy checked, redirects
+    included. A ``session`` passed in is the caller's transport (tests): only the first check guards it.
+    """
+
+    def __init__(self, timeout: float = 10.0, session: requests.Session | None = None,
+                 policy: OutboundPolicy | None = None) -> None:
         self.timeout = timeout
-        self.session = session if session is not None else requests.Session()
+        self.policy = policy if policy is not None else OutboundPolicy()
+        self.session = session if session is not None else guarded_session(self.policy)
+
+    def check(self, method: str, url: str) -> None:
+        """:class:`OutboundRefused` (a permanent ServiceError) unless the policy lets ``url`` be called now."""
+        try:
+            self.policy.check(url)
+        except OutboundRefused as refused:
+            raise _not_sent(method, url, refused) from None
 
     @property
     def timeouts(self) -> tuple[float, float]:
@@ -102,8 +161,11 @@ class HttpClient:
         return (min(CONNECT_TIMEOUT_CAP, self.timeout), self.timeout)
 
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        self.check(method, url)
         try:
             return self.session.request(method, url, timeout=self.timeouts, **kwargs)
+        except OutboundRefused as refused:  # a redirect, or the name now resolves elsewhere
+            raise _not_sent(method, url, refused) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ServiceError(
                 f"{method} {safe_url(url)} failed: {type(exc).__name__}", retryable=True

@@ -18,6 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 from lti.clock import Clock, system_clock
 from lti.errors import LaunchError, ServiceError
 from lti.http import HttpClient
+from lti.outbound import OutboundRefused
 from lti.storage import KeySetCache, PlatformRegistration
 
 
@@ -67,6 +68,13 @@ class PlatformKeys:
     def _fetch(self, url: str, stale: dict[str, Any] | None) -> dict[str, Any]:
         try:
             key_set = self.http.get_json(url)
+        except OutboundRefused as exc:
+            # Not an outage: the URL may not be called at all, so a copy fetched before does not stand in.
+            raise LaunchError(
+                "key_set_refused",
+                f"The platform's JWKS URL may not be called: {exc}.",
+                "Change the platform's JWKS URL to its public address, or change the setting named above.",
+            ) from None
         except ServiceError as exc:
             if stale is not None:
                 return stale  # a stale key set beats refusing every launch while the platform is down

@@ -8,14 +8,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+
 from lti import claims as lti_claims
 from lti.errors import RegistrationError, ServiceError
-from lti.http import HttpClient
+from lti.http import HttpClient, oauth_error
+from lti.outbound import OutboundRefused
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -90,6 +94,14 @@ def fetch_platform_configuration(openid_configuration_url: str, http: HttpClient
     """GET and validate the platform's OpenID configuration (§3.4, §3.5.1)."""
     try:
         config = http.get_json(openid_configuration_url)
+    except OutboundRefused as exc:
+        raise RegistrationError(
+            "configuration_refused",
+            f"Skillbite does not read this OpenID configuration: {exc}.",
+            "Start the registration from your LMS at its public address (the openid_configuration URL "
+            "it sends must be reachable on the internet), or ask the Skillbite operator about the setting "
+            "named above.",
+        ) from None
     except ServiceError as exc:
         raise RegistrationError(
             "configuration_unavailable",
@@ -183,17 +195,23 @@ def tool_registration_request(tool: ToolDescription, platform_config: Mapping[st
     return body
 
 
-def _platform_message(response: Any) -> str:
-    """The platform's own error text (RFC 7591 §3.2.2), shortened; never the request or its token."""
+def _platform_message(response: requests.Response) -> str:
+    """The platform's OAuth-style error (RFC 7591 §3.2.2), shortened, or nothing.
+
+    Only a JSON reply with a registered ``error`` code is quoted, with its ``error_description``: the
+    endpoint's URL came from whoever opened the registration page, so any other body is not repeated.
+    """
+    code = oauth_error(response)
+    if code is None:
+        return ""
     try:
-        data = response.json()
+        description = response.json().get("error_description")
     except ValueError:
-        return str(response.text)[:300]
-    if isinstance(data, dict):
-        parts = [str(data[k]) for k in ("error", "error_description") if k in data]
-        if parts:
-            return ": ".join(parts)[:300]
-    return str(data)[:300]
+        description = None
+    if not isinstance(description, str):
+        return code
+    description = re.sub(r"\s+", " ", "".join(c for c in description if c.isprintable() or c.isspace()))
+    return f"{code}: {description.strip()[:200]}"
 
 
 def register_tool(
@@ -207,6 +225,14 @@ def register_tool(
     body = tool_registration_request(tool, config)
     try:
         response = http.post_json(config["registration_endpoint"], body, headers)
+    except OutboundRefused as exc:
+        raise RegistrationError(
+            "registration_endpoint_refused",
+            f"Skillbite does not send its registration to this platform's registration endpoint: {exc}.",
+            "The platform's OpenID configuration must name a registration_endpoint at its public address; "
+            "check the LMS's site URL (Moodle: $CFG->wwwroot), or ask the Skillbite operator about the "
+            "setting named above.",
+        ) from None
     except ServiceError as exc:
         raise RegistrationError(
             "registration_unavailable",
@@ -215,10 +241,10 @@ def register_tool(
             status=502,
         ) from None
     if not 200 <= response.status_code < 300:
+        said = _platform_message(response)
         raise RegistrationError(
             "registration_rejected",
-            f"The platform refused the registration (HTTP {response.status_code}): "
-            f"{_platform_message(response)}",
+            f"The platform refused the registration (HTTP {response.status_code})" + (f": {said}" if said else "."),
             "The registration link may have expired or been used; start the registration again.",
             # A 4xx is the platform refusing this registration (used or expired token, rejected
             # metadata): the admin must act. A 5xx is the platform failing: a gateway error.

@@ -71,7 +71,12 @@ class ServiceClient:
         body: Any = None,
         content_type: str | None = None,
     ) -> requests.Response:
-        """The 2xx response of ``method url``; a refused token is renewed once (RFC 6750 §3.1)."""
+        """The 2xx response of ``method url``; a refused token is renewed once (RFC 6750 §3.1).
+
+        ``url`` is checked against the outbound policy first: no token is asked for a call that will
+        not be made.
+        """
+        self.http.check(method, url)
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.tokens.token(registration, scopes)}", "Accept": accept}
             if method == "GET":

@@ -19,7 +19,7 @@ from typing import Any
 
 from lti.clock import Clock, system_clock
 from lti.errors import ServiceError
-from lti.http import HttpClient, platform_message, safe_url, status_error
+from lti.http import HttpClient, StatusError, oauth_error, safe_url, status_error
 from lti.storage import AccessTokenCache, PlatformRegistration, ToolKeyStore
 from lti.tool_keys import sign_jwt
 
@@ -97,22 +97,25 @@ class ServiceTokens:
         response = self.http.post_form(url, form, {"Accept": "application/json"})
         if not 200 <= response.status_code < 300:
             error = status_error("POST", url, response, self.clock())
-            # RFC 6749 §5.2: invalid_client, invalid_scope... (400/401) need a person, not a retry.
-            raise ServiceError(f"the platform refused the token request: {error}", status=error.status,
-                               retryable=error.retryable, retry_after=error.retry_after)
+            # RFC 6749 §5.2: invalid_client, invalid_scope... (400/401) need a person, not a retry. The
+            # registered code says which; the reply's other words stay in ``said`` (lti.http.StatusError).
+            code = oauth_error(response)
+            raise StatusError(f"the platform refused the token request: {error}" + (f" ({code})" if code else ""),
+                              said=error.said, status=response.status_code, retryable=error.retryable,
+                              retry_after=error.retry_after)
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
             raise ServiceError(
-                f"POST {safe_url(url)} answered without an access_token: {platform_message(response)}",
+                f"POST {safe_url(url)} answered HTTP {response.status_code} without an access_token",
                 status=response.status_code,
                 retryable=False,
             )
         token_type = body.get("token_type", "Bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            raise ServiceError(f"POST {safe_url(url)} issued a {str(token_type)[:20]!r} token, not a bearer token",
+            raise ServiceError(f"POST {safe_url(url)} issued a token that is not a bearer token",
                                status=response.status_code, retryable=False)
         return body["access_token"], _expires_in(body.get("expires_in"))
 

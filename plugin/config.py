@@ -8,12 +8,14 @@ database, generated on first start (see :mod:`plugin.instance`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lti.outbound import OutboundPolicy
 from plugin.proxy import trusted_networks
 
 VARIABLES: list[tuple[str, str, str]] = [
@@ -54,6 +56,10 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("SKILLBITE_OUTBOX_GIVE_UP_HOURS", "72",
      "A message still failing after this long is parked for an admin instead of retried."),
     ("SKILLBITE_LRS_TIMEOUT", "10", "Seconds to wait for an LRS to answer one request."),
+    ("SKILLBITE_ALLOW_PRIVATE_NETWORKS", "0",
+     "1 lets Skillbite call LMSs and LRSs on private addresses (10/8, 172.16/12, 192.168/16, 100.64/10, "
+     "fc00::/7): an intranet Moodle. Loopback, link-local (cloud metadata) and other special addresses are "
+     "never called, except loopback when SKILLBITE_BASE_URL is itself loopback (development)."),
     ("SKILLBITE_ADMIN_TOKEN", "(none: token access off)",
      "Bearer token for the operator API (/admin/xapi/..., /admin/outbox/...). Without it the API serves admins "
      "signed in to the console and LMS administrators' launches; their changes need the console's CSRF value "
@@ -105,6 +111,7 @@ class Config:
     outbox_backoff_max_seconds: float = 600.0
     outbox_give_up_hours: float = 72.0
     lrs_timeout: float = 10.0
+    allow_private_networks: bool = False
     admin_token: str | None = None
     credential_did: str = "web"
     forwarded_allow_ips: str = "127.0.0.1,::1"
@@ -121,10 +128,30 @@ class Config:
     @property
     def is_loopback(self) -> bool:
         host = urlsplit(self.base_url).hostname or ""
-        return host in {"localhost", "::1"} or host.startswith("127.")
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback  # not a name such as 127.example.com
+        except ValueError:
+            return False
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def outbound_policy(self, peer: str = "LMS") -> OutboundPolicy:
+        """Which hosts the tool may call (:mod:`lti.outbound`): loopback only while it runs on loopback itself.
+
+        Development, the demo platform and the test suite run every LMS and LRS on this machine, always
+        with a loopback SKILLBITE_BASE_URL; a deployment the LMS can reach never needs loopback calls.
+        """
+        return OutboundPolicy(
+            allow_loopback=self.is_loopback,
+            allow_private=self.allow_private_networks,
+            peer=peer,
+            private_setting="SKILLBITE_ALLOW_PRIVATE_NETWORKS",
+            loopback_rule="Skillbite calls loopback addresses only when SKILLBITE_BASE_URL is itself loopback "
+                          "(development)",
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
@@ -154,6 +181,7 @@ class Config:
             outbox_backoff_max_seconds=_float(env, "SKILLBITE_OUTBOX_BACKOFF_MAX_SECONDS", 600.0),
             outbox_give_up_hours=_float(env, "SKILLBITE_OUTBOX_GIVE_UP_HOURS", 72.0),
             lrs_timeout=_float(env, "SKILLBITE_LRS_TIMEOUT", 10.0),
+            allow_private_networks=_flag(env.get("SKILLBITE_ALLOW_PRIVATE_NETWORKS")),
             admin_token=env.get("SKILLBITE_ADMIN_TOKEN") or None,
             credential_did=_choice(env, "SKILLBITE_CREDENTIAL_DID", ("web", "key")),
             forwarded_allow_ips=_trusted_proxies(env),

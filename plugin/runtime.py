@@ -29,4 +29,5 @@ class Runtime:
         from plugin.launch.keysets import KeySetMemory
 
         return cls(config=config, engine=engine, sessions=make_sessionmaker(engine),
-                   box=secret_box(config), http=HttpClient(timeout=10.0), key_sets=KeySetMemory())
+                   box=secret_box(config), http=HttpClient(timeout=10.0, policy=config.outbound_policy()),
+                   key_sets=KeySetMemory())

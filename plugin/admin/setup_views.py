@@ -253,7 +253,8 @@ def lrs_test(destination_id: int) -> Response:
     row = operations.scoped_destination(db(), viewer().platform_id, destination_id)
     if row is None:
         abort(404, description=f"There is no LRS {destination_id} in your console.")
-    client = LrsClient(xapi.open_destination(runtime().box, row), runtime().config.lrs_timeout)
+    config = runtime().config
+    client = LrsClient(xapi.open_destination(runtime().box, row), config.lrs_timeout, config.outbound_policy("LRS"))
     try:
         checks = check_destination(client)
     finally:

@@ -7,8 +7,11 @@
 - Outcomes: 2xx delivered; 409 delivered (the platform already holds this score or a newer one: a re-send,
   or parallel workers that delivered one learner's scores out of order); 429, 5xx and timeouts retried no
   earlier than Retry-After, and the rest of the platform's scores in the batch wait with them; every other
-  4xx (Moodle's 400 for a teacher, 403, 404...) parked with the platform's words, for an admin to read in
-  ``skillbite grades status``.
+  4xx (Moodle's 400 for a teacher, 403, 404...) parked with the method, URL and status, for an admin to read
+  in ``skillbite grades status`` and the console. The platform's own words are never repeated there: the
+  URLs come from launches and platforms, so the reply could be any host's (see :class:`lti.http.StatusError`).
+- A line item, scores or token URL the outbound policy refuses (:mod:`lti.outbound`: loopback, metadata or
+  private addresses) is parked at once, naming the host and the setting that would allow it; nothing is sent.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from lti.ags import ActivityProgress, GradingProgress, LineItem, Score
 from lti.errors import ServiceError
+from lti.http import StatusError
 from lti.storage import PlatformRegistration
 from plugin.db import transaction, utcnow
 from plugin.grades.models import AgsLineItem
@@ -70,7 +74,7 @@ def outcome_of(error: ServiceError, attempts: int) -> Outcome:
         return Delivered()
     if error.retryable:
         return Retry(str(error), error.retry_after)
-    if error.status == 400 and "learner" in str(error).lower():
+    if error.status == 400 and isinstance(error, StatusError) and "learner" in error.said.lower():
         return Park(str(error) + TEACHER_HINT)
     return Park(str(error))
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 
 import click
 import requests
 
+from lti.outbound import OutboundRefused
 from plugin.admin import audit
 from plugin.db import transaction
 from plugin.outbox.cli import command_runtime
@@ -79,27 +81,35 @@ def lrs_remove(lrs_id: int) -> None:
     click.echo(f"Removed LRS {lrs_id}.")
 
 
+VERSION = re.compile(r"\d{1,3}\.\d{1,3}(\.\d{1,3})?")
+
+
 def check_destination(client: LrsClient) -> list[tuple[bool, str]]:
     """Real requests: the about resource (reachable, versions) and a statements query (credentials)."""
     checks: list[tuple[bool, str]] = []
     try:
         about = client.about()
         if about.status_code == 200:
-            versions = about.json().get("version", [])
+            # Only version numbers are repeated: the rest of the reply is the endpoint host's, not ours to show.
+            body = about.json()
+            listed = body.get("version") if isinstance(body, dict) else None
+            versions = [v for v in listed if isinstance(v, str) and VERSION.fullmatch(v)][:5] if isinstance(
+                listed, list) else []
             wanted = client.destination.xapi_version
             ok = any(str(found).startswith(wanted.rsplit(".", 1)[0]) for found in versions)
             checks.append((ok, f"about: reachable, speaks xAPI {', '.join(map(str, versions)) or '?'}"
                                + ("" if ok else f" (configured for {wanted})")))
         else:
             checks.append((False, f"about: HTTP {about.status_code}"))
-        query = client.http.get(client.destination.statements_url, params={"limit": "1"},
-                                headers=client.headers, timeout=client.timeout)
+        query = client.query_statements(1)
         if query.status_code == 200:
             checks.append((True, "statements: credentials accepted"))
         elif query.status_code in (401, 403):
             checks.append((False, f"statements: credentials refused (HTTP {query.status_code})"))
         else:
             checks.append((False, f"statements: HTTP {query.status_code}"))
+    except OutboundRefused as refused:
+        checks.append((False, str(refused)))
     except requests.Timeout:
         checks.append((False, f"no answer within {client.timeout[1]:g} s"))
     except (requests.RequestException, ValueError) as exc:
@@ -117,7 +127,8 @@ def lrs_test(lrs_id: int) -> None:
         if row is None:
             raise click.ClickException(f"There is no LRS {lrs_id}. See `skillbite lrs list`.")
         destination = services.open_destination(runtime.box, row)
-    client = LrsClient(destination, timeout)
+        policy = runtime.config.outbound_policy("LRS")
+    client = LrsClient(destination, timeout, policy)
     try:
         checks = check_destination(client)
     finally:

@@ -5,11 +5,15 @@
 - 200/204: all delivered. An LRS that already holds a statement with the same id and content answers
   200/204 too (xAPI: it MUST NOT store it twice), so a re-delivery after a crash counts as delivered.
 - 400/409/413/422 on a batch: the batch is split in halves until the refused statement stands alone; it is
-  parked with the LRS's reason and the rest are delivered. A lone 409 is checked with a GET: if the LRS
+  parked with the status and the rest are delivered. A lone 409 is checked with a GET: if the LRS
   holds the same statement it is delivered, otherwise (same id, other content) parked.
 - 429/503 with Retry-After: retried no earlier than the LRS asked; other 5xx, timeouts and connection
   errors: retried with backoff (the worker's); 401/403/404: retried (a configuration problem an admin
   fixes; ``skillbite lrs test`` says which), parked only when the give-up time passes.
+- Reasons name the method, the URL's host and path and the status, never the LRS's reply: the endpoint is
+  typed by an LMS administrator, so the reply could be any host's, and reasons are shown to them.
+- An endpoint the outbound policy refuses (:mod:`lti.outbound`: loopback, metadata or private addresses) is
+  never called; its statements are parked with the host and the setting that would allow it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 
 import requests
 
+from lti.http import safe_url
+from lti.outbound import OutboundPolicy, OutboundRefused, guarded_session
 from plugin.db import transaction
 from plugin.outbox.registry import Delivered, Hold, Outcome, Park, Retry, register_deliverer
 from plugin.outbox.services import ClaimedMessage
@@ -52,8 +58,8 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
 
 
 def _reason(response: requests.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return f"LRS answered HTTP {response.status_code}: {text[:1000] or response.reason}"
+    method = response.request.method if response.request is not None else "POST"
+    return f"LRS answered HTTP {response.status_code} to {method} {safe_url(response.url)}"
 
 
 _IGNORED = frozenset({"stored", "authority", "version", "objectType"})
@@ -71,33 +77,50 @@ def _comparable(value: Any) -> Any:
 
 
 class LrsClient:
-    """Talks to one LRS. ``requests`` with (connect, read) timeouts on every call."""
+    """Talks to one LRS. ``requests`` with (connect, read) timeouts on every call.
 
-    def __init__(self, destination: Destination, timeout: float, session: requests.Session | None = None) -> None:
+    Every URL is checked against ``policy`` first (:class:`lti.outbound.OutboundRefused`), and the session
+    made here connects only to addresses the policy allows, redirects included.
+    """
+
+    def __init__(self, destination: Destination, timeout: float, policy: OutboundPolicy,
+                 session: requests.Session | None = None) -> None:
         self.destination = destination
         self.timeout = (min(5.0, timeout), timeout)
-        self.http = session or requests.Session()
+        self.policy = policy
+        self.http = session or guarded_session(self.policy)
         token = base64.b64encode(f"{destination.username}:{destination.password}".encode()).decode()
         self.headers = {"Authorization": f"Basic {token}", "X-Experience-API-Version": destination.xapi_version,
                         "Content-Type": "application/json"}
 
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            self.policy.check(url)
+            return self.http.request(method, url, headers=self.headers, timeout=self.timeout, **kwargs)
+        except OutboundRefused as refused:
+            raise OutboundRefused(url, refused.host, f"{method} {safe_url(url)} was not sent: {refused.reason}"
+                                  ) from None
+
     def post(self, bodies: Sequence[str]) -> requests.Response:
         data = ("[" + ",".join(bodies) + "]").encode()
-        return self.http.post(self.destination.statements_url, data=data, headers=self.headers, timeout=self.timeout)
+        return self._request("POST", self.destination.statements_url, data=data)
 
     def get_statement(self, statement_id: str) -> requests.Response:
-        return self.http.get(self.destination.statements_url, params={"statementId": statement_id},
-                             headers=self.headers, timeout=self.timeout)
+        return self._request("GET", self.destination.statements_url, params={"statementId": statement_id})
+
+    def query_statements(self, limit: int) -> requests.Response:
+        return self._request("GET", self.destination.statements_url, params={"limit": str(limit)})
 
     def about(self) -> requests.Response:
-        return self.http.get(self.destination.endpoint + "about", headers=self.headers, timeout=self.timeout)
+        return self._request("GET", self.destination.endpoint + "about")
 
 
 class XapiDeliverer:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.timeout = runtime.config.lrs_timeout
-        self.http = requests.Session()
+        self.policy = runtime.config.outbound_policy("LRS")
+        self.http = guarded_session(self.policy)
         self._destinations: dict[tuple[int, str | None], tuple[float, Destination | None]] = {}
 
     def _destination(self, platform_id: int, deployment_id: str | None) -> Destination | None:
@@ -123,7 +146,7 @@ class XapiDeliverer:
                 continue
             by_destination.setdefault(destination.id, (destination, []))[1].append(message)
         for destination, group in by_destination.values():
-            client = LrsClient(destination, self.timeout, self.http)
+            client = LrsClient(destination, self.timeout, self.policy, self.http)
             size = destination.batch_size
             for start in range(0, len(group), size):
                 chunk = group[start:start + size]
@@ -140,6 +163,8 @@ class XapiDeliverer:
     def _send(self, client: LrsClient, chunk: Sequence[ClaimedMessage]) -> dict[int, Outcome]:
         try:
             response = client.post([m.body for m in chunk])
+        except OutboundRefused as refused:  # will not change until the endpoint or the setting does
+            return dict.fromkeys((m.id for m in chunk), Park(f"LRS {refused}"))
         except requests.Timeout:
             return dict.fromkeys((m.id for m in chunk), Retry(f"LRS did not answer within {self.timeout:g} s"))
         except requests.RequestException as exc:
@@ -165,7 +190,7 @@ class XapiDeliverer:
         ours = json.loads(message.body)
         try:
             response = client.get_statement(ours["id"])
-        except requests.RequestException:
+        except (requests.RequestException, OutboundRefused):
             return False
         if response.status_code != 200:
             return False

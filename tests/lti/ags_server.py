@@ -32,6 +32,7 @@ from lti import claims
 from lti.ags import LINEITEM_CONTAINER_MEDIA_TYPE, LINEITEM_MEDIA_TYPE, SCORE_MEDIA_TYPE, AssignmentsAndGrades
 from lti.http import HttpClient
 from lti.nrps import MEMBERSHIP_CONTAINER_MEDIA_TYPE, NamesAndRoles
+from lti.outbound import OutboundPolicy
 from lti.service_token import CLIENT_ASSERTION_TYPE, ServiceTokens
 from lti.storage import PlatformRegistration
 from tests.lti.memory import FakeClock, MemoryAccessTokenCache, MemoryToolKeys
@@ -364,7 +365,8 @@ def make_services(platform: StrictPlatform, clock: FakeClock, tool_keys: MemoryT
         key_set_url=platform.base_url + "/jwks",
         **registration,  # type: ignore[arg-type]
     )
-    http = HttpClient(timeout=timeout)
+    # The platform runs on 127.0.0.1, as a tool under development would call it.
+    http = HttpClient(timeout=timeout, policy=OutboundPolicy(allow_loopback=True))
     cache = MemoryAccessTokenCache()
     tokens = ServiceTokens(tool_keys, http, cache, clock=clock)
     return Services(platform, clock, reg, cache, tokens,

@@ -19,6 +19,7 @@ from lti.ags import (
     scores_url,
 )
 from lti.errors import ServiceError
+from lti.http import StatusError
 from lti.link_header import next_page_url, parse_link_header
 from lti.storage import SigningKey
 from tests.lti.ags_server import Reply, Services, StrictPlatform, make_services
@@ -244,7 +245,7 @@ def test_same_second_score_is_refused_by_moodle_with_409_as_permanent(services: 
     with pytest.raises(ServiceError) as caught:
         services.ags.post_score(services.registration, url, completed("user-1", T0 + dt.timedelta(milliseconds=500)))
     assert (caught.value.status, caught.value.retryable) == (409, False)
-    assert "earlier timestamp" in str(caught.value)
+    assert isinstance(caught.value, StatusError) and "earlier timestamp" in caught.value.said
 
 
 def test_next_score_timestamp_gets_two_scores_in_one_second_into_moodle(services: Services) -> None:
@@ -263,7 +264,7 @@ def test_score_for_a_teacher_is_refused_with_400_as_permanent(services: Services
     with pytest.raises(ServiceError) as caught:
         services.ags.post_score(services.registration, url, completed("teacher-1"))
     assert (caught.value.status, caught.value.retryable) == (400, False)
-    assert "user is not a learner" in str(caught.value)
+    assert isinstance(caught.value, StatusError) and "user is not a learner" in caught.value.said
 
 
 @pytest.mark.parametrize("status", [403, 404, 422])
@@ -273,7 +274,8 @@ def test_refusals_that_will_never_succeed_are_permanent(services: Services, stat
     with pytest.raises(ServiceError) as caught:
         services.ags.post_score(services.registration, url, completed("user-1"))
     assert (caught.value.status, caught.value.retryable, caught.value.retry_after) == (status, False, None)
-    assert f"refused with {status}" in str(caught.value)
+    assert isinstance(caught.value, StatusError) and f"refused with {status}" in caught.value.said
+    assert "refused with" not in str(caught.value)  # the reply's words never reach a message
 
 
 def test_unknown_line_item_is_a_permanent_404(services: Services) -> None:

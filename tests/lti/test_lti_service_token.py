@@ -10,6 +10,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from lti import claims
 from lti.errors import ServiceError
+from lti.http import StatusError
 from lti.service_token import CLIENT_ASSERTION_TYPE
 from lti.storage import SigningKey
 from lti.tool_keys import public_jwk
@@ -111,7 +112,9 @@ def test_refused_client_is_a_permanent_error_with_the_platform_message(
     with pytest.raises(ServiceError) as caught:
         services.tokens.token(services.registration, SCORE)
     assert caught.value.status == 400 and caught.value.retryable is False
-    assert "invalid_client" in str(caught.value) and "Client ID not valid" in str(caught.value)
+    assert "invalid_client" in str(caught.value)  # the registered OAuth code, not the reply's words
+    assert isinstance(caught.value, StatusError) and "Client ID not valid" in caught.value.said
+    assert "Client ID not valid" not in str(caught.value)
     assert "client_assertion" not in str(caught.value)
 
 

@@ -65,7 +65,7 @@ def test_a_platform_registered_already_is_told_at_its_client_id(local: Any, runt
     page = again.get_data(as_text=True)
     assert by_id(page)["client_id"].attrs.get("aria-invalid") == "true"
     assert "are already registered" in described_by(page, "client_id")
-    assert "skillbite platform" not in page  # no CLI words in the console
+    assert "skillbite platform" not in described_by(page, "client_id")  # the error is in the console's words
     with runtime.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Platform)) == 1
 

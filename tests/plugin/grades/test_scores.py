@@ -126,7 +126,7 @@ def test_a_score_the_lms_refuses_as_older_than_the_one_it_holds_counts_as_delive
     assert (message.status, message.attempts) == ("delivered", 1)
 
 
-def test_a_score_for_a_teacher_is_parked_with_the_lms_reason(runtime, lms):
+def test_a_score_for_a_teacher_is_parked_with_the_status_and_our_hint(runtime, lms):
     item = lms.add_line_item("Site safety")
     lms.teachers.add("t-1")
     who = launch(runtime, lms.platform_id, subject="t-1", ags=ags_claim(lms, lineitem=item))  # a learner here
@@ -134,7 +134,8 @@ def test_a_score_for_a_teacher_is_parked_with_the_lms_reason(runtime, lms):
     drain(score_worker(runtime))
     [message] = messages(runtime)
     assert message.status == "parked" and message.attempts == 1
-    assert "not a learner" in (message.last_error or "") and "Moodle refuses scores" in (message.last_error or "")
+    assert "answered HTTP 400" in (message.last_error or "") and "Moodle refuses scores" in (message.last_error or "")
+    assert "not a learner" not in (message.last_error or "")  # the LMS's own words are never shown
 
 
 def test_a_refusal_that_will_never_succeed_is_parked_not_retried(runtime, lms):

@@ -92,6 +92,20 @@ def _compile(statement: Any, dialect: sa.Dialect) -> _Compiled:
         key = parameter.key if parameter.required else None
         binds.append((name, key, parameter.effective_value,
                       parameter.type.dialect_impl(dialect).bind_processor(dialect)))
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                    for column in statement.exported_columns)
+    results = tuple(_result_processor(column.type, dialect) for column in statement.exported_columns)
     return _Compiled(compiled.string, dialect.positional, tuple(binds), results)
+
+
+# PostgreSQL type OIDs (pg_type.oid) of how Float and Numeric columns are stored.
+_PG_FLOAT8, _PG_NUMERIC = 701, 1700
+
+
+def _result_processor(column_type: Any, dialect: sa.Dialect) -> Processor:
+    impl: Any = column_type.dialect_impl(dialect)
+    coltype = None
+    if dialect.name == "postgresql" and isinstance(impl, sa.Float | sa.Numeric):
+        # psycopg's numeric processors choose by the result column's type OID, which SQLAlchemy reads from
+        # a cursor that ran; compiled ahead, give the OID such a column is stored as.
+        coltype = _PG_FLOAT8 if isinstance(impl, sa.Float) else _PG_NUMERIC
+    processor: Processor = impl.result_processor(dialect, coltype)
+    return processor

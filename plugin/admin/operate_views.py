@@ -11,13 +11,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from plugin.admin import audit, operations, statement_log
 from plugin.admin.access import console_page, console_url, local_only, viewer
 from plugin.admin.blueprint import bp, page
-from plugin.catalog.models import Course, CourseVersion
+from plugin.catalog import import_receipt
 from plugin.catalog.package import PackageInvalid
 from plugin.catalog.services import CourseNotFound, find_course, import_package, list_courses, owners
 from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
 from plugin.platforms.services import PlatformError, list_platforms
-from plugin.web import receipts
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
@@ -189,23 +188,15 @@ def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
 
 # --- content --------------------------------------------------------------------------------------
 
-MAX_WARNINGS = 20  # shown after an import; more would make the redirect's URL too long for some proxies
 
 
 def _content_page(status: int = 200, **context: object) -> tuple[str, int]:
     platforms = {p.id: p.name or p.issuer for p in list_platforms(db())} if viewer().is_local else {}
     courses = list_courses(db(), viewer().platform_id)
     return page("content.html", status, courses=courses, versions=operations.course_versions(db()),
-                owners=owners(db()), platforms=platforms, imported=_imported(courses), **context)
-
-
-def _imported(courses: list[Course]) -> dict[str, object] | None:
-    """The import a redirect reports, if its course is one the viewer sees (a shared link shows no other's)."""
-    receipt = receipts.unseal("import", request.args.get("imported"))
-    version = db().get(CourseVersion, receipt["version"]) if receipt else None
-    if receipt is None or version is None or version.course_id not in {c.id for c in courses}:
-        return None
-    return {**receipt, "version": version}
+                owners=owners(db()), platforms=platforms,
+                imported=import_receipt.unseal(db(), request.args.get("imported"), (c.id for c in courses)),
+                **context)
 
 
 @bp.get("/content")
@@ -232,7 +223,4 @@ def content_import() -> BaseResponse | tuple[str, int]:
                      platform_id=viewer().platform_id)
     db().commit()
     # Post/Redirect/Get: reloading the result page must not upload the package again.
-    receipt = receipts.seal("import", {"version": result.version.id, "created": result.created,
-                                       "warnings": [str(w) for w in result.warnings[:MAX_WARNINGS]],
-                                       "more_warnings": max(len(result.warnings) - MAX_WARNINGS, 0)})
-    return redirect(console_url("admin.content", imported=receipt), code=303)
+    return redirect(console_url("admin.content", imported=import_receipt.seal(result)), code=303)

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.admin import audit
-from plugin.catalog.models import CourseVersion
-from plugin.catalog.package import PackageInvalid, Problem
-from plugin.catalog.services import CourseNotFound, ImportResult, export_zip, find_course, import_package, list_courses
+from plugin.catalog import import_receipt
+from plugin.catalog.package import PackageInvalid
+from plugin.catalog.services import CourseNotFound, export_zip, find_course, import_package, list_courses
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.models import LaunchSession
 from plugin.launch.tokens import token_from_request
-from plugin.web import receipts
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 AUTHORS = frozenset({"instructor", "admin"})
-REPORTED_WARNINGS = 20  # the report rides in a URL: servers refuse request lines past ~4 KB (gunicorn)
 
 
 def _author() -> LaunchSession:
@@ -31,30 +27,11 @@ def _author() -> LaunchSession:
     return launch
 
 
-def import_report(result: ImportResult, platform_id: int) -> str:
-    """What an upload imported, signed for the page it redirects to: nothing else remembers the warnings,
-    and the signature keeps anyone from showing made-up messages on an instructor's page."""
-    warnings = [[w.file, w.line, w.message] for w in result.warnings]
-    return receipts.seal("course-import", {"p": platform_id, "v": result.version.id, "c": result.created,
-                                           "w": warnings[:REPORTED_WARNINGS],
-                                           "more": len(warnings[REPORTED_WARNINGS:])})
-
-
-def read_import_report(token: str, platform_id: int) -> tuple[ImportResult, int] | None:
-    """The import result and how many warnings did not fit, or None for a report not signed for here."""
-    report: dict[str, Any] | None = receipts.unseal("course-import", token)
-    version = db().get(CourseVersion, report["v"]) if report and report.get("p") == platform_id else None
-    if report is None or version is None:
-        return None
-    warnings = [Problem(file, line, message) for file, line, message in report["w"]]
-    return ImportResult(version.course, version, report["c"], warnings), report["more"]
-
-
-def _page(launch: LaunchSession, report: tuple[ImportResult, int] | None = None, problems: list[str] | None = None,
-          status: int = 200) -> tuple[str, int]:
-    result, more = report or (None, 0)
-    return render_template("catalog/manage.html", launch=launch, courses=list_courses(db(), launch.platform_id),
-                           result=result, more_warnings=more, problems=problems), status
+def _page(launch: LaunchSession, problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    courses = list_courses(db(), launch.platform_id)
+    imported = import_receipt.unseal(db(), request.args.get("imported"), (c.id for c in courses))
+    return render_template("catalog/manage.html", launch=launch, courses=courses, imported=imported,
+                           problems=problems), status
 
 
 @bp.route("/learn/manage", methods=["GET", "POST"])
@@ -64,7 +41,7 @@ def manage() -> tuple[str, int] | BaseResponse:
     reload does not upload it again; a refused one answers 422 with every problem, and stores nothing."""
     launch = _author()
     if request.method == "GET":
-        return _page(launch, read_import_report(request.args.get("imported", ""), launch.platform_id))
+        return _page(launch)
     check_csrf()
     upload = request.files.get("package")
     if upload is None or not upload.filename:
@@ -81,7 +58,7 @@ def manage() -> tuple[str, int] | BaseResponse:
                      platform_id=launch.platform_id)
     db().commit()
     # The launch token rides along: inside an LMS iframe there may be no cookie to carry the session.
-    return redirect(url_for("catalog.manage", imported=import_report(result, launch.platform_id),
+    return redirect(url_for("catalog.manage", imported=import_receipt.seal(result),
                             lt=token_from_request()), code=303)
 
 

@@ -21,6 +21,7 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import MPServer
 
+from plugin import checkpoints
 from plugin.config import Config
 from plugin.metrics import multiprocess
 from plugin.proxy import TrustedProxy, WSGIApp
@@ -137,6 +138,8 @@ def wsgi_app() -> Flask:
     # HTTP_X_FORWARDED_PROTO must not pass for the proxy's header.
     app.wsgi_app = WithoutProcessEnvironment(  # type: ignore[method-assign]
         TrustedProxy(app.wsgi_app, config.forwarded_allow_ips))
+    # Off the request path: plugin/checkpoints.py says why.
+    app.extensions["skillbite_checkpoints"] = checkpoints.start_for(app.extensions["skillbite"].engine)
     # What the app built at start (models, compiled statements, templates) lives as long as the worker:
     # out of the garbage collector's sight, its full collections stop walking it in the middle of
     # requests, which showed as latency spikes (gc.freeze, Python 3.7+).

@@ -66,7 +66,19 @@ def served_app(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatc
     app = wsgi_app()
     app.add_url_rule("/test-scheme", "test_scheme", lambda: request.scheme)
     yield app
+    if app.extensions["skillbite_checkpoints"]:
+        app.extensions["skillbite_checkpoints"].stop()
     app.extensions["skillbite"].engine.dispose()
+
+
+def test_the_served_app_checkpoints_sqlite_outside_requests(served_app: Flask, database_url: str):
+    checkpointer = served_app.extensions["skillbite_checkpoints"]
+    if database_url.startswith("sqlite"):
+        assert checkpointer is not None
+        with served_app.extensions["skillbite"].engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    else:
+        assert checkpointer is None
 
 
 def test_the_served_app_takes_the_scheme_from_trusted_proxies_only(served_app: Flask):

@@ -64,10 +64,18 @@ def main() -> int:
     statements: Counter[str] = Counter()
     step = ["-"]
 
-    @event.listens_for(app_engine, "before_cursor_execute")
-    def _count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def _count(statement: str) -> None:
         statements[step[0]] += 1
         statements[step[0] + " " + statement.split(None, 1)[0].upper()] += 1
+
+    # Hot statements run on the driver (plugin/db_driver.py), out of SQLAlchemy's cursor events: count what
+    # the driver runs. SQLite's trace callback sees every statement, BEGIN and COMMIT included.
+    if app_engine.dialect.name == "sqlite":
+        event.listen(app_engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(_count))
+        app_engine.dispose()
+    else:
+        event.listen(app_engine, "before_cursor_execute",
+                     lambda _conn, _cursor, statement, *_rest: _count(statement))
 
     urls = ToolUrls(BASE + "/lti/login", BASE + "/lti/launch", anonymous_marker="not saved")
     pool = learners(64)

@@ -102,13 +102,19 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 class OutboundRefused(ServiceError):
-    """A URL the policy does not let the tool call: permanent, ``host`` and ``reason`` say why."""
+    """A URL the policy does not let the tool call: permanent, ``host`` and ``reason`` say why.
 
-    def __init__(self, url: str, host: str, reason: str) -> None:
+    ``kind`` (:data:`PRIVATE`...) and ``address`` name the refused address when one was (empty when the URL
+    itself was refused), so an application can word the refusal for its own readers.
+    """
+
+    def __init__(self, url: str, host: str, reason: str, *, kind: str = "", address: str = "") -> None:
         super().__init__(reason, retryable=False)
         self.url = url
         self.host = host
         self.reason = reason
+        self.kind = kind
+        self.address = address
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,7 +135,7 @@ class OutboundPolicy:
     def for_peer(self, peer: str) -> OutboundPolicy:
         return dataclasses.replace(self, peer=peer)
 
-    def _refusal(self, url: str, host: str, kind: str) -> OutboundRefused:
+    def _refusal(self, url: str, host: str, kind: str, address: str) -> OutboundRefused:
         why = f"the host {host} resolves to {_WHY[kind]}"
         if kind == PRIVATE:
             why = (f"the host {host} resolves to a private address; set {self.private_setting}=1 "
@@ -138,7 +144,7 @@ class OutboundPolicy:
             why += f"; {self.loopback_rule}"
         else:
             why += ", which is never called"
-        return OutboundRefused(url, host, why)
+        return OutboundRefused(url, host, why, kind=kind, address=address)
 
     def allows(self, kind: str | None) -> bool:
         return kind is None or (kind == LOOPBACK and self.allow_loopback) or (kind == PRIVATE and self.allow_private)
@@ -156,7 +162,7 @@ class OutboundPolicy:
                 kind = RESERVED
             if not self.allows(kind):
                 assert kind is not None
-                raise self._refusal(url or bare, bare, kind)
+                raise self._refusal(url or bare, bare, kind, text)
         return list(addresses)
 
     def check_scheme(self, url: str) -> tuple[str, int]:

@@ -118,8 +118,15 @@ def platform_add(issuer: str, client_id: str, auth_url: str, token_url: str, jwk
                  deployment_ids: tuple[str, ...], name: str | None, accept_new_deployments: bool) -> None:
     """Register a platform by hand and print the URLs to paste into the LMS."""
     from plugin.platforms.services import PlatformError, add_platform
+    from plugin.saved_urls import saving_problem
 
     config = _config()
+    # The URLs the server calls (--auth-url only sends the browser), refused now rather than at each launch.
+    calls = config.outbound_policy()
+    refused = [f"--{option}: {problem}" for option, url in (("token-url", token_url), ("jwks-url", jwks_url))
+               if (problem := saving_problem(calls, url))]
+    if refused:
+        raise click.ClickException("\n".join([*refused, "Nothing was registered."]))
     policy = DeploymentPolicy.RECORD_FIRST_SEEN if accept_new_deployments else DeploymentPolicy.KNOWN_ONLY
     try:
         with transaction(_sessions(config)) as session:

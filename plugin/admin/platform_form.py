@@ -1,20 +1,23 @@
-"""The console's "Add a platform" form, in the words Moodle and Canvas use for the same values.
+"""The console's platform forms (add, and edit on the platform's page), in the words Moodle and Canvas use.
 
 The CLI (``skillbite platform add``) names them by its options; an LMS administrator copies them from
-Moodle's *Tool configuration details* or Canvas's developer key, so the form uses those labels, and each
-problem is said next to its field, in the same words.
+Moodle's *Tool configuration details* or Canvas's developer key, so the forms use those labels, and each
+problem is said next to its field, in the same words on both forms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from lti.outbound import OutboundPolicy
 from plugin.platforms.models import Platform
+from plugin.saved_urls import saving_problem
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Field:
     label: str
     hint: str
     example: str = ""  # a URL field's example, said again when the value is not one
+    max_length: int = 0  # the column's length, when a longer value could be typed
 
     @property
     def is_url(self) -> bool:
@@ -31,7 +35,7 @@ class Field:
 
 FIELDS = (
     Field("name", "Name", "How this console names the platform, e.g. Acme Moodle. Optional: the Platform ID's "
-          "host name otherwise."),
+          "host name otherwise.", max_length=200),
     Field("issuer", "Platform ID (issuer)", "Moodle: Platform ID in the tool's View configuration details (your "
           "Moodle's address). Canvas: https://canvas.instructure.com.", "https://moodle.acme.example"),
     Field("client_id", "Client ID", "Moodle: Client ID in the tool's configuration details. Canvas: the developer "
@@ -50,11 +54,22 @@ POLICY = Field("policy", "Unknown deployment ids", "Canvas makes a new deploymen
                "installed in an account or course; Moodle keeps one per tool.")
 BY_NAME = {f.name: f for f in (*FIELDS, POLICY)}
 REQUIRED = ("issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url")
+# The server fetches these: the keyset to verify each launch, the token URL before grades and rosters. The
+# authentication request URL is where the learner's browser is sent, never fetched by Skillbite.
+CALLED = ("auth_token_url", "key_set_url")
+
+# The edit form on a platform's page: issuer and client id name the registration and stay as they are;
+# the name is required there (it has one already), so its hint drops the add form's "Optional".
+EDITABLE = ("name", "auth_login_url", "auth_token_url", "key_set_url")
+EDIT_FIELDS = {**BY_NAME, "name": replace(BY_NAME["name"], hint="How this console names the platform, "
+                                                                 "e.g. Acme Moodle.")}
 
 
 def _problem(field: Field, value: str) -> str | None:
     if not value:
         return f"Enter the {field.label}."
+    if field.max_length and len(value) > field.max_length:
+        return f"{field.label} must be at most {field.max_length} characters (it has {len(value)})."
     parts = urlsplit(value)
     # The same rule as plugin.platforms.services.add_platform, so what passes here is accepted there.
     if field.is_url and (parts.scheme not in {"http", "https"} or not parts.netloc):
@@ -62,14 +77,45 @@ def _problem(field: Field, value: str) -> str | None:
     return None
 
 
-def problems(session: Session, form: MultiDict[str, str]) -> dict[str, str]:
-    """Field name → what to change, for every problem at once (one correction fixes them all)."""
-    found = {name: problem for name in REQUIRED
-             if (problem := _problem(BY_NAME[name], form.get(name, "").strip()))}
+def _field_problems(names: Iterable[str], form: MultiDict[str, str], policy: OutboundPolicy,
+                    saved: Mapping[str, str] | None = None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in names:
+        value = form.get(name, "").strip()
+        problem = _problem(BY_NAME[name], value)
+        # A URL saved before (under an older policy, or a setting since removed) does not stop an edit of
+        # something else; the check before each request still refuses it.
+        if problem is None and name in CALLED and value != (saved or {}).get(name):
+            problem = saving_problem(policy, value)
+        if problem:
+            found[name] = problem
+    return found
+
+
+def problems(session: Session, form: MultiDict[str, str], policy: OutboundPolicy) -> dict[str, str]:
+    """Field name → what to change on the add form, for every problem at once (one correction fixes them all).
+
+    ``policy`` is the one the server calls the platform with: a token or keyset URL it would refuse is
+    refused here, when the administrator can still fix it.
+    """
+    given_name = ("name",) if form.get("name", "").strip() else ()  # optional, but not longer than its column
+    found = _field_problems((*given_name, *REQUIRED), form, policy)
     if not found and _registered(session, form.get("issuer", "").strip(), form.get("client_id", "").strip()):
         found["client_id"] = ("This Platform ID (issuer) and Client ID are already registered: the platform is "
                               "in the list above.")
     return found
+
+
+def edit_problems(form: MultiDict[str, str], policy: OutboundPolicy, platform: Platform) -> dict[str, str]:
+    """Field name → what to change on the edit form, by the add form's rules and in its words."""
+    return _field_problems(EDITABLE, form, policy, saved=edit_values(platform))
+
+
+def edit_values(platform: Platform) -> dict[str, str]:
+    """What the edit form shows before anything is typed: the platform as saved."""
+    return {"name": platform.name, "auth_login_url": platform.auth_login_url,
+            "auth_token_url": platform.auth_token_url, "key_set_url": platform.key_set_url,
+            "policy": platform.deployment_policy}
 
 
 def _registered(session: Session, issuer: str, client_id: str) -> bool:

@@ -13,6 +13,7 @@ from plugin.admin.blueprint import bp, page
 from plugin.keys.models import ToolKey
 from plugin.keys.services import ToolKeyError, active_keys, retire_key, rotate_key
 from plugin.platforms.services import PlatformError, add_platform, list_platforms
+from plugin.saved_urls import saving_problem
 from plugin.web import receipts
 from plugin.web.context import db, runtime
 from plugin.xapi import services as xapi
@@ -67,7 +68,7 @@ def platforms() -> tuple[str, int]:
 @local_only
 def platform_add() -> Response | tuple[str, int]:
     f = request.form
-    errors = platform_form.problems(db(), f)
+    errors = platform_form.problems(db(), f, runtime().config.outbound_policy())
     try:
         policy = _policy(f.get("policy"))
     except PlatformError as exc:
@@ -90,9 +91,13 @@ def platform_add() -> Response | tuple[str, int]:
     return _done("admin.platform", "platform-added", platform_id=platform_id)
 
 
-def _platform_page(platform_id: int, status: int = 200, error: str | None = None) -> tuple[str, int]:
+def _platform_page(platform_id: int, status: int = 200, error: str | None = None,
+                   errors: dict[str, str] | None = None, form: dict[str, str] | None = None) -> tuple[str, int]:
+    """The platform's page; ``error`` is a deployment form's problem, ``errors`` and ``form`` the edit form's."""
     platform = scoped_platform(platform_id)
     return page("platform.html", status, platform=platform, urls=_tool_urls(), policies=POLICIES, error=error,
+                fields=platform_form.EDIT_FIELDS, errors=errors or {},
+                form=form if form is not None else platform_form.edit_values(platform),
                 base_url=runtime().config.base_url)
 
 
@@ -107,13 +112,20 @@ def platform(platform_id: int) -> tuple[str, int]:
 def platform_edit(platform_id: int) -> Response | tuple[str, int]:
     target = scoped_platform(platform_id)
     f = request.form
+    errors = platform_form.edit_problems(f, runtime().config.outbound_policy(), target)
+    try:
+        policy = _policy(f.get("policy"))
+    except PlatformError as exc:
+        errors["policy"] = str(exc)
+    if errors:  # WCAG 3.3.1, as on the add form: each problem next to its field, a summary linking to them
+        return _platform_page(platform_id, 422, errors=errors, form=dict(f))
     try:
         operations.edit_platform(target, operations.PlatformChanges(
             name=f.get("name", ""), auth_login_url=f.get("auth_login_url", ""),
             auth_token_url=f.get("auth_token_url", ""), key_set_url=f.get("key_set_url", ""),
-            deployment_policy=_policy(f.get("policy"))))
-    except PlatformError as exc:
-        return _platform_page(platform_id, 400, str(exc))
+            deployment_policy=policy))
+    except PlatformError as exc:  # the service's own rules, should they ever ask more than the form's
+        return _platform_page(platform_id, 422, errors={"": str(exc)}, form=dict(f))
     audit.record(db(), audit.console_actor(), "platform.edited", audit.platform_label(target), platform_id=target.id)
     db().commit()
     return _done("admin.platform", "platform-saved", platform_id=platform_id)
@@ -203,13 +215,20 @@ def key_retire(kid: str) -> Response | tuple[str, int]:
 
 # --- LRS destinations -----------------------------------------------------------------------------
 
+LRS_ENDPOINT = platform_form.Field(
+    "endpoint", "xAPI endpoint", "Where the LRS answers xAPI requests; the LRS shows it with its key and secret.",
+    "https://lrs.example.com/xapi/")
+
+
 def _lrs_page(status: int = 200, error: str | None = None, form: dict[str, str] | None = None,
-              checks: tuple[int, list[tuple[bool, str]]] | None = None) -> tuple[str, int]:
+              checks: tuple[int, list[tuple[bool, str]]] | None = None,
+              errors: dict[str, str] | None = None) -> tuple[str, int]:
+    """``error`` is a problem of the whole form, ``errors`` one said beside its field (the endpoint's)."""
     scope = viewer().platform_id
     platforms_ = [p for p in list_platforms(db()) if scope is None or p.id == scope]
     return page("lrs.html", status, destinations=operations.destinations(db(), scope), platforms=platforms_,
                 has_default=operations.default_destination_exists(db()), versions=XAPI_VERSIONS, error=error,
-                form=form or {}, checks=checks)
+                form=form or {}, checks=checks, errors=errors or {}, endpoint_field=LRS_ENDPOINT)
 
 
 @bp.get("/lrs")
@@ -225,6 +244,10 @@ def lrs_add() -> Response | tuple[str, int]:
     f = request.form
     scope = viewer().platform_id
     raw_platform = f.get("platform_id", "").strip()
+    typed = {k: v for k, v in f.items() if k != "password"}  # the secret is never echoed back
+    unreachable = saving_problem(runtime().config.outbound_policy("LRS"), f.get("endpoint", "").strip())
+    if unreachable:  # the worker would park every statement for it: say so now, beside the endpoint
+        return _lrs_page(422, form=typed, errors={"endpoint": unreachable})
     try:
         if scope is not None:
             platform_id: int | None = scope  # an LMS administrator adds for their own platform only
@@ -240,7 +263,7 @@ def lrs_add() -> Response | tuple[str, int]:
             platform_id=platform_id, deployment_id=f.get("deployment_id", "").strip() or None)
     except ValueError as exc:  # XapiError, or a number that is not one
         message = str(exc) if isinstance(exc, xapi.XapiError) else "Batch size and platform must be numbers."
-        return _lrs_page(400, message, {k: v for k, v in f.items() if k != "password"})
+        return _lrs_page(400, message, typed)
     audit.record(db(), audit.console_actor(), "lrs.added", f"{added.name} ({added.endpoint})",
                  platform_id=platform_id)
     db().commit()

@@ -13,6 +13,7 @@ from lti.outbound import OutboundRefused
 from plugin.admin import audit
 from plugin.db import transaction
 from plugin.outbox.cli import command_runtime
+from plugin.saved_urls import saving_problem
 from plugin.xapi import services
 from plugin.xapi.delivery import LrsClient
 from plugin.xapi.models import XAPI_VERSIONS, LrsDestination
@@ -36,15 +37,20 @@ def lrs_add(endpoint: str, username: str, password: str, name: str | None, platf
             deployment_id: str | None, xapi_version: str, batch_size: int) -> None:
     """Add an LRS. Statements held for lack of one are sent to it by the worker."""
     try:
-        with command_runtime() as runtime, transaction(runtime.sessions) as session:
-            row = services.add_destination(
-                session, runtime.box, name=name or endpoint, endpoint=endpoint, username=username,
-                password=password, xapi_version=xapi_version, batch_size=batch_size, platform_id=platform_id,
-                deployment_id=deployment_id)
-            session.flush()
-            lrs_id = row.id
-            audit.record(session, audit.cli_actor(), "lrs.added", f"{row.name} ({row.endpoint})",
-                         platform_id=platform_id)
+        with command_runtime() as runtime:
+            # The worker would park every statement for an endpoint the policy refuses: say so before saving.
+            problem = saving_problem(runtime.config.outbound_policy("LRS"), endpoint)
+            if problem:
+                raise click.ClickException(f"--endpoint: {problem}\nNothing was added.")
+            with transaction(runtime.sessions) as session:
+                row = services.add_destination(
+                    session, runtime.box, name=name or endpoint, endpoint=endpoint, username=username,
+                    password=password, xapi_version=xapi_version, batch_size=batch_size, platform_id=platform_id,
+                    deployment_id=deployment_id)
+                session.flush()
+                lrs_id = row.id
+                audit.record(session, audit.cli_actor(), "lrs.added", f"{row.name} ({row.endpoint})",
+                             platform_id=platform_id)
     except services.XapiError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Added LRS {lrs_id}. Check it with `skillbite lrs test {lrs_id}`.")

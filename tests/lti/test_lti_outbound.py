@@ -94,6 +94,16 @@ def test_a_name_is_refused_when_any_of_its_addresses_is() -> None:
     assert "lms.example.edu resolves to a private address" in refusal(policy, "https://lms.example.edu/token")
 
 
+def test_a_refusal_names_the_kind_and_the_address_refused_for_the_application_to_word() -> None:
+    policy = OutboundPolicy(resolver=scripted({"lms.example.edu": ["93.184.215.14", "10.0.0.5"]}))
+    with pytest.raises(OutboundRefused) as caught:
+        policy.check("https://lms.example.edu/token")
+    assert (caught.value.kind, caught.value.host, caught.value.address) == ("private", "lms.example.edu", "10.0.0.5")
+    with pytest.raises(OutboundRefused) as scheme:
+        policy.check("ftp://lms.example.edu/token")
+    assert (scheme.value.kind, scheme.value.address) == ("", "")  # the URL itself, not an address, was refused
+
+
 def test_a_public_name_is_allowed() -> None:
     OutboundPolicy(resolver=scripted({"lms.example.edu": ["93.184.215.14", "2606:2800:21f:cb07::1"]})).check(
         "https://lms.example.edu/mod/lti/token.php")

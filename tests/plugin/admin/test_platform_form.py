@@ -78,6 +78,30 @@ def test_an_unknown_deployment_policy_is_told_at_its_choices(local: Any) -> None
     assert '<a href="#policy">' in page
 
 
+def test_token_and_keyset_urls_skillbite_would_not_call_are_refused_at_their_fields(local: Any,
+                                                                                   runtime: Any) -> None:
+    response = _add(local, auth_token_url="http://169.254.169.254/token", key_set_url="https://10.0.0.1/jwks",
+                    auth_login_url="https://10.0.0.2/auth")  # the browser goes there, not Skillbite: not checked
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert described_by(page, "auth_token_url").startswith("Error: This address is link-local")
+    assert described_by(page, "key_set_url").startswith(
+        "Error: This address is on a private network (10.0.0.1). Skillbite only calls private networks when "
+        "SKILLBITE_ALLOW_PRIVATE_NETWORKS=1 is set")
+    assert "aria-invalid" not in by_id(page)["auth_login_url"].attrs
+    assert by_id(page)["error-summary-title"].text == "Check these 2 fields"
+    with runtime.sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Platform)) == 0
+
+
+def test_public_addresses_are_added_without_asking_a_resolver(local: Any, runtime: Any) -> None:
+    response = _add(local, auth_token_url="https://93.184.216.34/login/oauth2/token",
+                    key_set_url="https://93.184.216.34/api/lti/security/jwks")
+    assert response.status_code == 303
+    with runtime.sessions() as session:
+        assert session.scalars(sa.select(Platform.key_set_url)).one() == "https://93.184.216.34/api/lti/security/jwks"
+
+
 @pytest.mark.browser
 def test_the_refused_form_reads_well_on_a_phone(live_server: Any) -> None:
     with transaction(live_server.app.extensions["skillbite"].sessions) as session:

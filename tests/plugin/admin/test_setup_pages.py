@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from plugin.keys.models import ToolKey
 from plugin.platforms.models import Platform
 from plugin.xapi.models import LrsDestination
+from tests.plugin.admin.html import by_id, described_by
 from tests.support.lrs import LearningLocker, lrs, lrs_server  # noqa: F401  (fixtures)
 
 NEW_PLATFORM = {"name": "Acme Canvas", "issuer": "https://canvas.instructure.com", "client_id": "10000000000042",
@@ -75,7 +76,7 @@ def test_edit_disable_and_enable_a_platform(local: Any, tenants: Any, runtime: A
             "policy": "known_only"}
     assert local.post(f"/admin/platforms/{a.platform_id}", data=edit).status_code == 303
     bad = local.post(f"/admin/platforms/{a.platform_id}", data={**edit, "name": " ", "key_set_url": "x"})
-    assert bad.status_code == 400 and "Give the platform a name" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Enter the Name." in bad.get_data(as_text=True)  # test_platform_edit_form
     assert local.post(f"/admin/platforms/{a.platform_id}/enabled",
                       data={"csrf": local.csrf, "enabled": "0"}).status_code == 303
     with runtime.sessions() as session:
@@ -149,3 +150,27 @@ def test_a_bad_lrs_form_adds_nothing(local: Any, runtime: Any) -> None:
                                                "username": "k", "password": "s", "batch_size": "many"})
     assert bad_batch.status_code == 400 and "must be numbers" in bad_batch.get_data(as_text=True)
     assert _count(runtime, LrsDestination) == 0
+
+
+def test_an_lrs_endpoint_skillbite_would_not_call_is_refused_beside_it(local: Any, runtime: Any) -> None:
+    form = {"csrf": local.csrf, "name": "Intranet LRS", "endpoint": "https://10.0.0.1/xapi/", "username": "k",
+            "password": "the-secret"}
+    refused = local.post("/admin/lrs", data=form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    endpoint = by_id(page)["endpoint"]
+    assert endpoint.attrs.get("aria-invalid") == "true" and endpoint.attrs["value"] == "https://10.0.0.1/xapi/"
+    assert described_by(page, "endpoint").startswith(
+        "Error: This address is on a private network (10.0.0.1). Skillbite only calls private networks when "
+        "SKILLBITE_ALLOW_PRIVATE_NETWORKS=1 is set; see docs/operations.md")
+    assert '<a href="#endpoint">' in page and "the-secret" not in page
+    metadata = local.post("/admin/lrs", data={**form, "endpoint": "http://169.254.169.254/xapi/"})
+    assert metadata.status_code == 422
+    assert "This address is link-local" in described_by(metadata.get_data(as_text=True), "endpoint")
+    assert _count(runtime, LrsDestination) == 0
+
+
+def test_an_lrs_on_a_public_address_is_added(local: Any, runtime: Any) -> None:
+    form = {"csrf": local.csrf, "endpoint": "https://93.184.216.34/xapi/", "username": "k", "password": "s"}
+    assert local.post("/admin/lrs", data=form).status_code == 303
+    assert _count(runtime, LrsDestination) == 1

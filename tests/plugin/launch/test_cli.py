@@ -97,6 +97,23 @@ def test_platform_add_with_a_bad_url_is_a_clear_error(migrated_env):
     assert "JWKS URL must be an absolute http(s) URL" in result.output
 
 
+def test_platform_add_refuses_token_and_keyset_urls_skillbite_would_not_call(migrated_env):
+    # SKILLBITE_BASE_URL is not loopback here, so loopback is refused as in production.
+    args = [*ADD]
+    args[args.index("--token-url") + 1] = "http://127.0.0.1:8080/mod/lti/token.php"
+    args[args.index("--jwks-url") + 1] = "https://10.0.0.1/mod/lti/certs.php"
+    args[args.index("--auth-url") + 1] = "https://10.0.0.2/mod/lti/auth.php"  # only the browser goes there
+    result = cli(migrated_env, *args)
+    assert result.exit_code == 1
+    assert "--token-url: This address is this machine itself (127.0.0.1)." in result.output
+    assert ("--jwks-url: This address is on a private network (10.0.0.1). Skillbite only calls private networks "
+            "when SKILLBITE_ALLOW_PRIVATE_NETWORKS=1 is set") in result.output
+    assert "--auth-url" not in result.output and "Nothing was registered." in result.output
+    assert "No platforms registered" in cli(migrated_env, "platform", "list").output
+    allowed = cli({**migrated_env, "SKILLBITE_ALLOW_PRIVATE_NETWORKS": "1"}, *args)
+    assert allowed.exit_code == 1 and "--jwks-url" not in allowed.output  # only the loopback token URL is left
+
+
 def test_run_refuses_an_unmigrated_database_naming_the_upgrade_command(env, monkeypatch):
     import plugin.server
 

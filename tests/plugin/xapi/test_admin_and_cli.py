@@ -74,6 +74,24 @@ def test_lrs_cli_adds_lists_and_tests_a_real_lrs(config, runtime, lrs, monkeypat
     assert refused.exit_code != 0 and "credentials refused (HTTP 401)" in refused.output
 
 
+def test_lrs_cli_refuses_an_endpoint_skillbite_would_not_call(config, runtime, monkeypatch):
+    for name, value in {"SKILLBITE_DATABASE_URL": config.database_url, "SKILLBITE_MASTER_KEY": config.master_key,
+                        "SKILLBITE_INSTANCE_PATH": str(config.instance_path)}.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["lrs", "add", "--endpoint", "http://169.254.169.254/xapi/", "--username", "k",
+                                   "--password", "s"])
+    assert refused.exit_code == 1
+    assert "--endpoint: This address is link-local" in refused.output and "Nothing was added." in refused.output
+    private = runner.invoke(main, ["lrs", "add", "--endpoint", "https://10.0.0.1/xapi/", "--username", "k",
+                                   "--password", "s"])
+    assert private.exit_code == 1 and "SKILLBITE_ALLOW_PRIVATE_NETWORKS=1" in private.output
+    assert "No LRS configured" in runner.invoke(main, ["lrs", "list"]).output
+    public = runner.invoke(main, ["lrs", "add", "--endpoint", "https://93.184.216.34/xapi/", "--username", "k",
+                                  "--password", "s"])
+    assert public.exit_code == 0, public.output
+
+
 def test_the_export_pages_through_the_log_in_order_without_holding_a_transaction(runtime, learner):
     from plugin.xapi import services as xapi_services
 

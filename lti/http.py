@@ -47,7 +47,7 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # isdigit() alone is true for "²", which float() refuses
         return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -121,7 +121,8 @@ class ServiceTokens:
 
 
 def _expires_in(value: object) -> float:
-    if isinstance(value, str) and value.isdigit():
+    """RFC 6749 §5.1 expires_in in seconds; :data:`DEFAULT_EXPIRES_IN` when absent or unreadable."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # isdigit() alone is true for "²"
         return float(value)  # some platforms send it as a string
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return DEFAULT_EXPIRES_IN

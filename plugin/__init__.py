@@ -27,6 +27,7 @@ from plugin.runtime import Runtime
 from plugin.skills import views as skills_views
 from plugin.web import csrf, errors, headers, navigation, sessions, urls, wording
 from plugin.web.context import close_db
+from plugin.web.numbers import DatabaseIdConverter
 from plugin.xapi import services as xapi_services
 from plugin.xapi import views as xapi_views
 from plugin.xapi.activities import use_catalog
@@ -48,6 +49,8 @@ def _build(config: Config, runtime: Runtime) -> Flask:
     require_current_schema(runtime.engine)
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=64 * 1024 * 1024)
+    # An id no INTEGER column can hold is a 404, not a 500. Set before any rule is added: rules bind it then.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["skillbite"] = runtime
     with runtime.sessions() as session, session.begin():
         app.secret_key = prepare_instance(session, runtime.box)

@@ -18,6 +18,7 @@ from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
 from plugin.platforms.services import PlatformError, list_platforms
 from plugin.web.context import db, runtime
+from plugin.web.numbers import whole_number
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
 
@@ -127,7 +128,7 @@ def statements_export() -> Response:
 def content_owner(course_id: int) -> BaseResponse | tuple[str, int]:
     """Hand a course to one organisation (only its people see and update it) or to the shared library."""
     raw = request.form.get("owner", "")
-    if raw != "shared" and not raw.isdigit():
+    if raw != "shared" and whole_number(raw) is None:
         abort(400, description="Choose the organisation the course belongs to, or the shared library.")
     try:
         course = find_course(db(), str(course_id))

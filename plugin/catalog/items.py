@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from plugin.web.numbers import whole_number
 from plugin.xapi.activities import Interaction
 
 ITEM_TYPES: dict[str, type[ItemType]] = {}
@@ -121,8 +122,7 @@ class SingleChoice(ItemType):
         return {"choices": [(i, spec["choices"][i]["text"]) for i in range(len(spec["choices"]))]}
 
     def read(self, spec: Mapping[str, Any], form: Mapping[str, list[str]]) -> Any:
-        raw = super().read(spec, form)
-        return int(raw) if raw and raw.isdigit() and int(raw) < len(spec["choices"]) else None
+        return whole_number(super().read(spec, form), high=len(spec["choices"]) - 1)
 
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         if response is None:
@@ -157,8 +157,8 @@ class MultipleResponse(ItemType):
         return {"choices": [(i, c["text"]) for i, c in enumerate(spec["choices"])]}
 
     def read(self, spec: Mapping[str, Any], form: Mapping[str, list[str]]) -> Any:
-        count = len(spec["choices"])
-        return sorted({int(v) for v in form.get("", []) if v.isdigit() and int(v) < count})
+        chosen = (whole_number(v, high=len(spec["choices"]) - 1) for v in form.get("", []))
+        return sorted({c for c in chosen if c is not None})
 
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
         chosen = set(response or [])
@@ -255,6 +255,8 @@ class Numeric(ItemType):
 
 class ShortText(ItemType):
     name, label = "short_text", "Type a short answer"
+    # The answer box's size: a longer answer is refused, not stored, graded or sent to the LRS.
+    MAX_LENGTH = 500
 
     def solution(self, spec: Mapping[str, Any]) -> str:
         return " or ".join(spec["accepted"]) if spec["accepted"] else "see the explanation"
@@ -285,8 +287,15 @@ class ShortText(ItemType):
         text = " ".join(text.split()).strip(cls._AROUND)
         return text if case_sensitive else text.casefold()
 
+    def read(self, spec: Mapping[str, Any], form: Mapping[str, list[str]]) -> Any:
+        answer = super().read(spec, form)
+        return None if answer is not None and len(answer) > self.MAX_LENGTH else answer
+
+    def blank_hint(self, spec: Mapping[str, Any]) -> str:
+        return f"Type a short answer, at most {self.MAX_LENGTH} characters."
+
     def grade(self, spec: Mapping[str, Any], response: Any) -> ItemGrade:
-        answer = (response or "")[:500]
+        answer = (response or "")[:self.MAX_LENGTH]
         if not answer:
             return ItemGrade(0.0, False, ["Type an answer."])
         cs = bool(spec["case_sensitive"])
@@ -322,9 +331,9 @@ class Ordering(ItemType):
         count = len(spec["order"])
         placed: dict[int, int] = {}
         for step in range(count):
-            raw = (form.get(str(step)) or [""])[0]
-            if raw.isdigit() and 1 <= int(raw) <= count:
-                placed[step] = int(raw)
+            position = whole_number((form.get(str(step)) or [""])[0], low=1, high=count)
+            if position is not None:
+                placed[step] = position
         if len(placed) != count or len(set(placed.values())) != count:
             return None
         return [step for step, _ in sorted(placed.items(), key=lambda kv: kv[1])]
@@ -379,8 +388,7 @@ class Matching(ItemType):
         count = len(spec["pairs"])
         chosen: list[int | None] = []
         for left in range(count):
-            raw = (form.get(str(left)) or [""])[0]
-            chosen.append(int(raw) if raw.isdigit() and int(raw) < count else None)
+            chosen.append(whole_number((form.get(str(left)) or [""])[0], high=count - 1))
         return chosen
 
     def answered(self, response: Any) -> bool:

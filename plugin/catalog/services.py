@@ -17,6 +17,7 @@ from plugin.catalog.render import render_inline, render_text
 from plugin.catalog.validate import ParsedCourse, parse_package
 from plugin.db import table_of, utcnow
 from plugin.db_driver import DriverStatement
+from plugin.web.numbers import whole_number
 
 DEMO_COURSE = Path(__file__).parent / "demo_course"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -236,8 +237,9 @@ def get_version(session: Session, version_id: int) -> CourseVersion:
 
 def find_course(session: Session, ref: str, platform_id: int | None = None) -> Course:
     """A course by id or slug (what people type on the command line), as :func:`visible_to` ``platform_id``."""
+    number = whole_number(ref)  # all digits is an id, as the CLI and API document
     course = session.scalar(sa.select(Course).where(
-        Course.id == int(ref) if ref.isdigit() else Course.slug == ref, visible_to(platform_id)))
+        Course.id == number if number is not None else Course.slug == ref, visible_to(platform_id)))
     if course is None or course.latest_version_id is None:
         raise CourseNotFound(ref)
     return course

@@ -25,6 +25,7 @@ from plugin.launch.models import User
 from plugin.logs import event as log_event
 from plugin.metrics.counters import CREDENTIALS_ISSUED, CREDENTIALS_REVOKED
 from plugin.platforms.models import Platform
+from plugin.web.numbers import whole_number
 
 log = logging.getLogger("skillbite.credentials")
 
@@ -305,7 +306,8 @@ def _revocation(session: Session, document: dict[str, Any]) -> str | None:
     if entry.get("type") != "BitstringStatusListEntry":
         return None
     list_id = str(entry.get("statusListCredential", "")).rstrip("/").rsplit("/", 1)[-1]
-    status_list = session.get(StatusList, int(list_id)) if list_id.isdigit() else None
+    number = whole_number(list_id)
+    status_list = session.get(StatusList, number) if number is not None else None
     if status_list is None or status_list.document is None:
         return "The revocation list of this credential cannot be found."
     bits = status.decode_bits(status_list.document["credentialSubject"]["encodedList"])

@@ -26,6 +26,7 @@ from plugin.launch.tokens import token_from_request
 from plugin.progress.services import load_version
 from plugin.web.context import db, runtime
 from plugin.web.csrf import check_csrf, csrf_for
+from plugin.web.numbers import whole_number
 
 bp = Blueprint("deep_linking", __name__, template_folder="templates")
 STAFF_ROLES = ("instructor", "admin")
@@ -44,10 +45,10 @@ def _picker_launch() -> LaunchSession:
 
 
 def _filters() -> Filters:
-    minutes = request.args.get("max_minutes", "")
+    minutes = whole_number(request.args.get("max_minutes"))
     return Filters(query=request.args.get("q", "").strip()[:200], skill=request.args.get("skill", "")[:200],
                    language=request.args.get("language", "")[:35],
-                   max_minutes=int(minutes) if minutes.isdigit() and int(minutes) in DURATIONS else None)
+                   max_minutes=minutes if minutes in DURATIONS else None)
 
 
 def _page(launch: LaunchSession, problem: str | None = None, status: int = 200) -> tuple[str, int]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Nugget
 from plugin.events import LearningEvent, subscribe
 from plugin.plan.models import LearningDay, LearningPlan, NuggetCompletion
+from plugin.plan.services import ZONE_ERRORS
 
 
 def local_day(session: Session, platform_id: int, user_id: int, when: dt.datetime) -> dt.date:
@@ -17,7 +18,7 @@ def local_day(session: Session, platform_id: int, user_id: int, when: dt.datetim
     plan = session.get(LearningPlan, (platform_id, user_id))
     try:
         zone = ZoneInfo(plan.timezone) if plan is not None else dt.UTC
-    except (ZoneInfoNotFoundError, ValueError):
+    except ZONE_ERRORS:
         zone = dt.UTC
     return when.astimezone(zone).date()
 

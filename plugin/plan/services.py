@@ -25,7 +25,10 @@ from plugin.skills.models import LearnerRole, RoleSkill, Skill, SkillEstimate
 
 DEFAULT_DAYS = [1, 2, 3, 4, 5]
 REVIEW_MINUTES_PER_CARD = 0.5
-SLOT = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SLOT = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")  # with fullmatch: "$" would let "09:00\n" through
+# What ZoneInfo raises for a name that is no zone: unknown, "../x" or a NUL (ValueError), a directory such as
+# "Europe" or a name too long for the file system (OSError).
+ZONE_ERRORS = (ZoneInfoNotFoundError, ValueError, OSError)
 
 
 class PlanInvalid(ValueError):
@@ -43,20 +46,25 @@ def _default_plan(platform_id: int, user_id: int) -> LearningPlan:
                         slot="08:30", timezone="UTC")
 
 
-def save_plan(session: Session, platform_id: int, user_id: int, *, weekly_minutes: int, days: list[int],
+def save_plan(session: Session, platform_id: int, user_id: int, *, weekly_minutes: int | None, days: list[int],
               slot: str, timezone: str) -> LearningPlan:
+    """Check and save the learner's settings (:class:`PlanInvalid` names every problem, in the learner's words).
+
+    ``weekly_minutes`` is None when what was typed is not a whole number (60.5, 1e3)."""
     problems = []
-    if not 5 <= weekly_minutes <= 600:
+    if weekly_minutes is None:
+        problems.append("weekly minutes: enter a whole number from 5 to 600, e.g. 60")
+    elif not 5 <= weekly_minutes <= 600:
         problems.append("weekly minutes: choose 5 to 600")
     if not days or any(d not in range(1, 8) for d in days):
         problems.append("days: choose at least one day of the week")
-    if not SLOT.match(slot):
+    if not SLOT.fullmatch(slot):
         problems.append("time: use HH:MM, e.g. 08:30")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except ZONE_ERRORS:
         problems.append(f"time zone {timezone!r} is unknown: use a name like Europe/Berlin")
-    if problems:
+    if problems or weekly_minutes is None:  # None is among the problems; mypy cannot tell
         raise PlanInvalid("; ".join(problems))
     plan = session.get(LearningPlan, (platform_id, user_id))
     if plan is None:
@@ -93,7 +101,7 @@ def _open_enrolments(platform_id: int, user_id: int) -> tuple[sa.ColumnElement[b
 def zone_of(plan: LearningPlan) -> dt.tzinfo:
     try:
         return ZoneInfo(plan.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except ZONE_ERRORS:
         return dt.UTC
 
 

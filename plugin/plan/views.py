@@ -27,6 +27,7 @@ from plugin.skills.services import learner_role
 from plugin.skills.web import install, learner
 from plugin.web.context import db, runtime
 from plugin.web.csrf import check_csrf
+from plugin.web.numbers import whole_number
 
 bp = Blueprint("plan", __name__, template_folder="templates")
 install(bp)
@@ -58,16 +59,15 @@ def page() -> tuple[str, int]:
 def save() -> BaseResponse | tuple[str, int]:
     check_csrf()
     viewer = learner()
+    form = request.form
+    days = [d for d in map(whole_number, form.getlist("days")) if d is not None]
     try:
         save_plan(db(), viewer.platform_id, viewer.user_id,
-                  weekly_minutes=int(request.form.get("weekly_minutes", "0") or 0),
-                  days=[int(d) for d in request.form.getlist("days") if d.isdigit()],
-                  slot=request.form.get("slot", ""), timezone=request.form.get("timezone", "UTC").strip())
-    except (PlanInvalid, ValueError) as exc:
+                  weekly_minutes=whole_number(form.get("weekly_minutes", "").strip()), days=days,
+                  slot=form.get("slot", ""), timezone=form.get("timezone", "UTC").strip())
+    except PlanInvalid as exc:
         db().rollback()
-        form = request.form
-        typed = {"weekly_minutes": form.get("weekly_minutes", ""), "slot": form.get("slot", ""),
-                 "days": [int(d) for d in form.getlist("days") if d.isdigit()],
+        typed = {"weekly_minutes": form.get("weekly_minutes", ""), "slot": form.get("slot", ""), "days": days,
                  "timezone": form.get("timezone", "")}
         return _page(problem=str(exc), status=400, typed=typed)
     db().commit()
@@ -79,8 +79,7 @@ def save() -> BaseResponse | tuple[str, int]:
 def next_up() -> str:
     viewer = learner()
     session = db()
-    minutes = request.args.get("minutes", "")
-    budget = int(minutes) if minutes.isdigit() and 0 < int(minutes) <= 240 else None
+    budget = whole_number(request.args.get("minutes"), low=1, high=240)
     return render_template("plan/next.html", recs=recommendations(session, viewer.platform_id, viewer.user_id,
                                                                   minutes=budget),
                            minutes=budget, role=learner_role(session, viewer.platform_id, viewer.user_id))

@@ -32,6 +32,7 @@ from plugin.progress.pathway import DONE, LOCKED, NuggetState, next_nugget, path
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
 from plugin.web.headers import CSP, script_nonce
+from plugin.web.numbers import whole_number
 from plugin.web.urls import fixed_url, with_query
 
 bp = Blueprint("player", __name__, template_folder="templates")
@@ -106,7 +107,7 @@ def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: b
 @bp.get("/learn/courses")
 @require_launch
 def catalog() -> str:
-    page = request.args.get("page", 1, type=int) or 1
+    page = whole_number(request.args.get("page"), low=1) or 1  # a page past the end is an empty page
     search = request.args.get("q", "").strip()[:200]
     launch = _launch()
     courses, pages = catalog_page(db(), launch.platform_id, page, search=search)

@@ -19,6 +19,7 @@ from plugin.admin.blueprint import NAV
 from plugin.db import utcnow
 from plugin.registration import invites
 from plugin.web.context import db, runtime
+from plugin.web.numbers import whole_number
 
 bp = Blueprint("registration_links", __name__, url_prefix="/admin/registration-links",
                template_folder="templates")
@@ -58,10 +59,11 @@ def index() -> tuple[str, int, dict[str, str]]:
 def create() -> tuple[str, int, dict[str, str]]:
     raw_days = request.form.get("days", "").strip() or str(invites.DEFAULT_DAYS)
     form = {"name": request.form.get("name", ""), "days": raw_days}
-    if not raw_days.isdigit():
+    days = whole_number(raw_days)
+    if days is None:
         return _page(422, error="Give the days as a whole number.", form=form)
     try:
-        made = invites.create_invite(db(), name=form["name"], days=int(raw_days))
+        made = invites.create_invite(db(), name=form["name"], days=days)
     except invites.InviteError as exc:
         return _page(422, error=str(exc), form=form)
     audit.record(db(), audit.console_actor(), invites.CREATED, invites.label(made.invite))

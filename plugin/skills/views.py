@@ -15,6 +15,7 @@ from plugin.skills.services import RoleNotFound, choose_role, learner_role, role
 from plugin.skills.web import install, learner, staff
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
+from plugin.web.numbers import whole_number
 
 bp = Blueprint("skills", __name__, template_folder="templates", static_folder="static",
                static_url_path="/skills/static")
@@ -36,9 +37,10 @@ def my_skills() -> str:
 def pick_role() -> Response:
     check_csrf()
     viewer = learner()
+    role_id = whole_number(request.form.get("role")) or 0  # 0, like any id no row has: RoleNotFound
     try:
-        choose_role(db(), viewer.platform_id, viewer.user_id, int(request.form.get("role", "0") or 0))
-    except (RoleNotFound, ValueError):
+        choose_role(db(), viewer.platform_id, viewer.user_id, role_id)
+    except RoleNotFound:
         abort(400, description="Choose one of the roles listed on the page.")
     db().commit()
     return redirect(url_for("skills.my_skills", lt=request.form.get("lt", "")), 303)

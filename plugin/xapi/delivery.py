@@ -46,7 +46,7 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # isdigit() alone is true for "²", which float() refuses
         return min(float(value), RETRY_AFTER_CAP)
     try:
         when = email.utils.parsedate_to_datetime(value)

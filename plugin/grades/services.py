@@ -14,12 +14,22 @@ quizzes scores full marks on completion. Only learners' launches score: instruct
 never reach the gradebook (Moodle refuses teachers' scores with 400 anyway). Each score gets the next
 monotonic timestamp of its (link, learner) and a deterministic outbox key, so a repeated event queues
 nothing twice.
+
+Once a learner holds a final result on the content (:func:`plugin.grades.results.earned_result`: say they
+finished version 1 of a course and now work through version 2), only final scores are sent: a score that
+is not FullyGraded would take the earned grade out of the gradebook. AGS 2.0 §3.4 (Score publish
+service): a score without ``scoreGiven`` says there is presently no score for the user, and the platform
+should clear the one it holds. Moodle goes further: it drops ``scoreGiven`` from any score that is not
+FullyGraded and stores that empty grade; Canvas empties the submission's score for any score that is not
+FullyGraded or PendingManual.
+
+A result earned before the link was launched (another link, the catalog, another LMS course) is queued
+by the launch itself: :mod:`plugin.grades.launches`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +42,7 @@ from plugin.deep_linking.services import LINE_ITEM_TAG, SCORE_MAXIMUM
 from plugin.deep_linking.targets import Target, target_of
 from plugin.events import LearningEvent, subscribe
 from plugin.grades.models import AgsScoreClock
+from plugin.grades.results import ComputedScore, course_final, earned_result, module_final, nugget_final
 from plugin.launch.models import LaunchSession
 from plugin.outbox.services import enqueue
 from plugin.progress.models import Enrolment, NuggetProgress
@@ -41,34 +52,13 @@ KIND = "ags_score"
 EVENT_KINDS = ("progressed", "completed", "passed", "failed")
 
 
-@dataclass(frozen=True)
-class ComputedScore:
-    """A score before its timestamp: what the learner has achieved on the link's content."""
-
-    suffix: str  # makes the outbox key: one message per distinct state
-    activity: ActivityProgress
-    grading: GradingProgress
-    fraction: float | None = None  # 0..1 of SCORE_MAXIMUM
-    comment: str | None = None
-
-
-def _final(fraction: float | None, comment: str) -> tuple[ActivityProgress, GradingProgress, float, str]:
-    return ActivityProgress.COMPLETED, GradingProgress.FULLY_GRADED, 1.0 if fraction is None else fraction, comment
-
-
-def _mean(values: list[float | None]) -> float | None:
-    scored = [v for v in values if v is not None]
-    return sum(scored) / len(scored) if scored else None
-
-
 def _rows(session: Session, enrolment: Enrolment) -> dict[str, NuggetProgress]:
     return progress_rows(session, Learner(enrolment.platform_id, enrolment.user_id), enrolment)
 
 
 def course_score(event: LearningEvent, enrolment: Enrolment) -> ComputedScore | None:
     if enrolment.completed_at is not None and event.nugget_id is None and event.kind != "progressed":
-        activity, grading, fraction, comment = _final(enrolment.score, "Course completed in Skillbite.")
-        return ComputedScore("course:final", activity, grading, fraction, comment)
+        return course_final(enrolment)
     if event.kind == "progressed" and enrolment.completed_at is None:
         return ComputedScore(f"course:progress/{enrolment.percent}", ActivityProgress.IN_PROGRESS,
                              GradingProgress.PENDING, comment=f"{enrolment.percent}% of the course done.")
@@ -86,8 +76,7 @@ def module_score(session: Session, event: LearningEvent, enrolment: Enrolment, m
     if len(done) < len(keys):
         return ComputedScore(f"module:{module_key}/done/{len(done)}", ActivityProgress.IN_PROGRESS,
                              GradingProgress.PENDING, comment=f"{len(done)} of {len(keys)} nuggets done.")
-    activity, grading, fraction, comment = _final(_mean([r.score for r in done]), "Module completed in Skillbite.")
-    return ComputedScore(f"module:{module_key}/final", activity, grading, fraction, comment)
+    return module_final(module_key, done)
 
 
 def nugget_score(session: Session, event: LearningEvent, enrolment: Enrolment, nugget_key: str,
@@ -99,8 +88,7 @@ def nugget_score(session: Session, event: LearningEvent, enrolment: Enrolment, n
     if row is None:
         return None
     if row.completed_at is not None:
-        activity, grading, fraction, comment = _final(row.score, "Nugget completed in Skillbite.")
-        return ComputedScore(f"nugget:{nugget_key}/final", activity, grading, fraction, comment)
+        return nugget_final(nugget_key, row)
     attempts_left = not nugget.max_attempts or row.attempts < nugget.max_attempts
     if event.kind == "failed" and attempts_left:
         # A failed attempt with attempts to go: graded, not final. (A pass, or the last attempt, is
@@ -121,7 +109,7 @@ def compute_score(session: Session, event: LearningEvent, target: Target, enrolm
     return None  # a pathway has no single grade
 
 
-def _scores_allowed(launch: LaunchSession) -> dict[str, Any] | None:
+def scoring_claim(launch: LaunchSession) -> dict[str, Any] | None:
     """The AGS claim of a learner's launch that may publish scores, else None."""
     ags = launch.services.get("ags")
     if launch.role != "learner" or not isinstance(ags, dict) or launch.resource_link is None:
@@ -159,7 +147,7 @@ def on_learning_event(session: Session, event: LearningEvent) -> None:
     launch = session.get(LaunchSession, event.launch_session_id)
     if launch is None or launch.user_pk != event.user_id or launch.platform_id != event.platform_id:
         return
-    ags = _scores_allowed(launch)
+    ags = scoring_claim(launch)
     link = launch.resource_link
     target = target_of(link.custom) if link else None
     if ags is None or link is None or target is None or target.kind == "pathway":
@@ -171,18 +159,36 @@ def on_learning_event(session: Session, event: LearningEvent) -> None:
     computed = compute_score(session, event, target, enrolment)
     if computed is None or launch.user is None:
         return
-    timestamp = _next_timestamp(session, launch, event.user_id, event.occurred_at)
-    score = Score(user_id=launch.user.subject, timestamp=timestamp, activity_progress=computed.activity,
+    if not computed.is_final and earned_result(session, launch.platform_id, event.user_id, target) is not None:
+        return  # the gradebook holds (or will hold) the earned grade: a Pending score would clear it
+    queue_score(session, launch, ags, target, enrolment.id, version.title, computed, event.occurred_at)
+
+
+def queue_score(session: Session, launch: LaunchSession, ags: dict[str, Any], target: Target, enrolment_id: int,
+                content_title: str, computed: ComputedScore, at: dt.datetime) -> None:
+    """Queue ``computed`` for the learner of ``launch`` on its resource link, in the caller's transaction.
+
+    The outbox key names the link, learner, enrolment and state, so the same result is queued once,
+    whichever of a learning event or a launch gets there first.
+    """
+    link, user = launch.resource_link, launch.user
+    assert link is not None and user is not None
+    timestamp = _next_timestamp(session, launch, user.id, at)
+    score = Score(user_id=user.subject, timestamp=timestamp, activity_progress=computed.activity,
                   grading_progress=computed.grading,
                   score_given=None if computed.fraction is None else round(computed.fraction * SCORE_MAXIMUM, 4),
                   score_maximum=None if computed.fraction is None else SCORE_MAXIMUM, comment=computed.comment)
-    wanted = LineItem(label=(link.title or version.title)[:255], score_maximum=SCORE_MAXIMUM,
+    wanted = LineItem(label=(link.title or content_title)[:255], score_maximum=SCORE_MAXIMUM,
                       resource_link_id=link.resource_link_id, resource_id=target.resource_id, tag=LINE_ITEM_TAG)
     enqueue(session, kind=KIND, destination=str(ags.get("lineitem") or ags.get("lineitems")),
-            key=f"ags:{link.id}:{event.user_id}:{enrolment.id}:{computed.suffix}",
+            key=score_key(link.id, user.id, enrolment_id, computed),
             payload={"platform_id": launch.platform_id, "resource_link_pk": link.id, "claim": ags,
                      "line_item": wanted.to_json(), "score": score.to_json()},
             platform_id=launch.platform_id)
+
+
+def score_key(link_pk: int, user_id: int, enrolment_id: int, computed: ComputedScore) -> str:
+    return f"ags:{link_pk}:{user_id}:{enrolment_id}:{computed.suffix}"
 
 
 def install() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from lti import LaunchMessage
 from plugin.db import table_of, upsert_returning, utcnow
 from plugin.db_driver import DriverStatement
+from plugin.grades.launches import queue_earned_score
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
 from plugin.platforms.models import Platform
 
@@ -86,6 +87,7 @@ def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.t
     # page without reading it all back. It is never added to a session; ``platform`` is not loaded.
     opened = LaunchSession(**values)
     opened.user, opened.context, opened.resource_link = user, context, link
+    queue_earned_score(session, opened)  # a graded link to content already finished: its grade, once
     return opened
 
 

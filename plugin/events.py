@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 # cmi5-style verbs the player and the review practice produce (docs/xapi-profile.md defines each).
-KINDS = frozenset({"launched", "initialized", "progressed", "answered", "completed", "passed", "failed",
+KINDS = frozenset({"initialized", "progressed", "answered", "completed", "passed", "failed",
                    "terminated", "earned", "reviewed"})
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from plugin.catalog.items import item_type
 from plugin.catalog.models import Course, CourseVersion, Module, Nugget, QuizItem
 from plugin.events import LearningEvent
-from plugin.xapi.activities import ActivityDescription, EventActivities, IdOnlyCatalog
+from plugin.xapi.activities import ActivityDescription, EventActivities, IdOnlyCatalog, object_of
 
 
 def _text(html: str) -> str:
@@ -63,7 +63,8 @@ class CatalogActivities:
             question = self._cached("question", item_id, lambda: _question(session, slug, item_id, language))
         given: Mapping[str, ActivityDescription] = event.extra.get("activities", {})
         course_activity = given.get("course") or course_activity
-        obj = given.get("object") or question or nugget or module or course_activity
+        obj = object_of(event, given, question, nugget, module, course_activity)
+        assert obj is not None  # the course at least
         return EventActivities(object=obj, course=course_activity, module=given.get("module") or module,
                                nugget=given.get("nugget") or nugget, pathway=given.get("pathway"),
                                language=language, course_version=str(number))

@@ -41,7 +41,7 @@ def award_for_event(session: Session, event: LearningEvent) -> None:
         title = link.course_title or str(event.extra.get("course_title") or link.achievement.name)
         evidence = Evidence(course_title=title, completed_at=event.occurred_at, score=event.score_scaled,
                             course_url=event.extra.get("course_url"), course_version_id=event.course_version_id)
-        award_credential(session, user, link.achievement, evidence)
+        award_credential(session, user, link.achievement, evidence, launch_session_id=event.launch_session_id)
 
 
 def install() -> None:

@@ -135,7 +135,7 @@ def _latest(session: Session, user: User, achievement: Achievement) -> IssuedCre
 
 
 def _issue(session: Session, settings: IssuerSettings, user: User, achievement: Achievement,
-           evidence: Evidence, generation: int) -> IssuedCredential:
+           evidence: Evidence, generation: int, launch_session_id: str | None = None) -> IssuedCredential:
     if achievement.platform_id not in (None, user.platform_id):
         raise CredentialError("This achievement belongs to another organisation.")
     platform = session.get(Platform, user.platform_id)
@@ -156,9 +156,11 @@ def _issue(session: Session, settings: IssuerSettings, user: User, achievement: 
         document=add_proof(unsigned, signer, now))
     with session.begin_nested():
         session.add(credential)
+    # The xAPI statement's object is the achievement (a badge) and the course its parent
+    # (plugin.xapi.activities.badge_activity); the launch it was earned in gives its LMS context.
     publish(session, LearningEvent(
         kind="earned", occurred_at=now, platform_id=user.platform_id, user_id=user.id,
-        course_version_id=evidence.course_version_id,
+        launch_session_id=launch_session_id, course_version_id=evidence.course_version_id,
         extra={"credential_id": credential.public_id, "credential_url": credential.document["id"],
                "achievement_id": achievement_url(settings, achievement), "achievement_name": achievement.name,
                "achievement_description": achievement.description}))
@@ -169,17 +171,21 @@ def _issue(session: Session, settings: IssuerSettings, user: User, achievement: 
 
 
 def award_credential(session: Session, user: User, achievement: Achievement, evidence: Evidence,
-                     settings: IssuerSettings | None = None) -> IssuedCredential:
+                     settings: IssuerSettings | None = None, *,
+                     launch_session_id: str | None = None) -> IssuedCredential:
     """Issue the learner's credential for the achievement, once: an earlier one (even revoked) is returned.
 
     Emits an ``earned`` learning event, so the xAPI statement leaves through the outbox in this transaction.
+    ``launch_session_id``: the launch the learner earned it in (the event that met the rule), so the
+    statement carries that launch's LMS context, deployment and session like the learner's others.
     """
     settings = settings or current_settings()
     existing = _latest(session, user, achievement)
     if existing is not None:
         return existing
     try:
-        return _issue(session, settings, user, achievement, evidence, generation=1)
+        return _issue(session, settings, user, achievement, evidence, generation=1,
+                      launch_session_id=launch_session_id)
     except IntegrityError:
         # Another transaction awarded the same achievement at the same moment: theirs stands.
         existing = _latest(session, user, achievement)

@@ -75,3 +75,26 @@ class ItemResponse(Base):
     score: Mapped[float] = mapped_column(sa.Float)
     correct: Mapped[bool] = mapped_column()
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Sitting(Base):
+    """A learner's time in one enrolment during one launch: cmi5's AU session, which ``initialized``
+    opens and ``terminated`` closes (cmi5 §9.3.2, §9.3.8). Its time on task is counted by the same rule
+    as the enrolment's, so ``terminated`` states this sitting's time, not the enrolment's running total.
+    Leaving and then learning on in the same launch opens the next sitting (``number`` + 1)."""
+
+    __tablename__ = "sitting"
+    __table_args__ = (sa.UniqueConstraint("enrolment_id", "launch_session_id", "number", name="uq_sitting"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolment.id", ondelete="CASCADE"))
+    # Deleted with its launch session (plugin.launch.retention): by then the sitting is long over.
+    launch_session_id: Mapped[str] = mapped_column(sa.ForeignKey("launch_session.id", ondelete="CASCADE"),
+                                                   index=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platform.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("lms_user.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plugin.catalog.items import ItemGrade, item_type
@@ -20,7 +21,7 @@ from plugin.catalog.snapshot import NuggetView, VersionView, version_view
 from plugin.db import table_of, utcnow
 from plugin.db_driver import DriverStatement
 from plugin.events import LearningEvent, publish
-from plugin.progress.models import Enrolment, ItemResponse, NuggetProgress
+from plugin.progress.models import Enrolment, ItemResponse, NuggetProgress, Sitting
 from plugin.progress.pathway import DONE, pathway, percent_done, rule_met
 
 # Time on task: the gap since the last page view or heartbeat counts, up to MAX_GAP; a longer gap
@@ -123,7 +124,14 @@ def standings(session: Session, learner: Learner) -> dict[int, Standing]:
 
 def enrol(session: Session, learner: Learner, course: Course) -> Enrolment:
     """The enrolment to learn in: the unfinished one; or a new one on the latest version, carrying over
-    the completed nuggets whose content is unchanged (same content hash)."""
+    the completed nuggets whose content is unchanged (same content hash). The learner's first course
+    page in a launch opens their sitting (``initialized``, :func:`start_sitting`)."""
+    enrolment = _enrolment(session, learner, course)
+    start_sitting(session, learner, enrolment, again=False)
+    return enrolment
+
+
+def _enrolment(session: Session, learner: Learner, course: Course) -> Enrolment:
     current = find_enrolment(session, learner, course)
     if current is not None and (current.completed_at is None or current.version_id == course.latest_version_id):
         return current
@@ -157,7 +165,56 @@ def progress_rows(session: Session, learner: Learner, enrolment: Enrolment) -> d
     return {row.nugget_key: row for row in rows}
 
 
-def _tick(row: Enrolment | NuggetProgress, now: dt.datetime) -> float:
+def _sittings(learner: Learner, enrolment: Enrolment) -> sa.Select[Any]:
+    return (sa.select(Sitting).where(Sitting.enrolment_id == enrolment.id,
+                                     Sitting.launch_session_id == learner.launch_session_id,
+                                     Sitting.platform_id == learner.platform_id, Sitting.user_id == learner.user_id)
+            .order_by(Sitting.number.desc()).limit(1))
+
+
+def open_sitting(session: Session, learner: Learner, enrolment: Enrolment) -> Sitting | None:
+    """The learner's sitting in this enrolment during this launch, while it is open."""
+    if learner.launch_session_id is None:
+        return None
+    latest: Sitting | None = session.scalar(_sittings(learner, enrolment))
+    return latest if latest is not None and latest.ended_at is None else None
+
+
+def start_sitting(session: Session, learner: Learner, enrolment: Enrolment, *, again: bool) -> Sitting | None:
+    """Open the learner's sitting in this launch and publish ``initialized`` on the course.
+
+    cmi5 §9.3.2: ``initialized`` is the first statement of a session, and the session is bounded by
+    ``terminated`` (§9.3.8). A sitting is that session: the first course page of a launch opens one;
+    once the learner has left (``terminated``), only learning again (``again``: a nugget page, an answer,
+    "done") opens the next, so the page shown after leaving does not. Without a launch there is none.
+    """
+    if learner.launch_session_id is None:
+        return None
+    latest: Sitting | None = session.scalar(_sittings(learner, enrolment))
+    if latest is not None and (latest.ended_at is None or not again):
+        return latest if latest.ended_at is None else None
+    now = utcnow()
+    sitting = Sitting(enrolment_id=enrolment.id, launch_session_id=learner.launch_session_id,
+                      platform_id=learner.platform_id, user_id=learner.user_id,
+                      number=latest.number + 1 if latest is not None else 1, started_at=now, last_seen_at=now)
+    try:
+        with session.begin_nested():
+            session.add(sitting)
+    except IntegrityError:
+        # A concurrent request of the same launch (two tabs, a heartbeat) opened it and said so.
+        return open_sitting(session, learner, enrolment)
+    _emit(session, learner, "initialized", enrolment)
+    return sitting
+
+
+def _tick_time(enrolment: Enrolment, sitting: Sitting | None, now: dt.datetime) -> None:
+    """Credit time on task to the enrolment and to the learner's open sitting, each by its own clock."""
+    _tick(enrolment, now)
+    if sitting is not None:
+        _tick(sitting, now)
+
+
+def _tick(row: Enrolment | NuggetProgress | Sitting, now: dt.datetime) -> float:
     gap = (now - row.last_seen_at) if row.last_seen_at else dt.timedelta(0)
     credited = gap.total_seconds() if dt.timedelta(0) <= gap <= MAX_GAP else 0.0
     row.seconds += credited
@@ -167,8 +224,10 @@ def _tick(row: Enrolment | NuggetProgress, now: dt.datetime) -> float:
 
 def view_nugget(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,
                 rows: Mapping[str, NuggetProgress] | None = None) -> NuggetProgress:
-    """A page view: opens the nugget the first time (``initialized``), and counts time on task.
-    ``rows``: the enrolment's :func:`progress_rows` when the caller has just loaded them (saves a query)."""
+    """A page view: opens the nugget the first time, and counts time on task (in a launch, within a
+    sitting: :func:`start_sitting`). ``rows``: the enrolment's :func:`progress_rows` when the caller
+    has just loaded them (saves a query)."""
+    sitting = start_sitting(session, learner, enrolment, again=True)
     now = utcnow()
     if rows is None:
         rows = progress_rows(session, learner, enrolment)
@@ -179,10 +238,9 @@ def view_nugget(session: Session, learner: Learner, enrolment: Enrolment, nugget
                              opened_at=now, last_seen_at=now)
         session.add(row)
         session.flush()
-        _emit(session, learner, "initialized", enrolment, nugget_id=nugget.id, module_id=nugget.module_id)
     else:
         _tick(row, now)
-    _tick(enrolment, now)
+    _tick_time(enrolment, sitting, now)
     enrolment.last_nugget_key = nugget.key
     return row
 
@@ -191,13 +249,22 @@ def heartbeat(session: Session, learner: Learner, enrolment: Enrolment, nugget: 
     """The page is still open and visible. Returns the seconds credited."""
     row = progress_rows(session, learner, enrolment).get(nugget.key)
     now = utcnow()
-    _tick(enrolment, now)
+    _tick_time(enrolment, open_sitting(session, learner, enrolment), now)
     return _tick(row, now) if row is not None else 0.0
 
 
 def terminate(session: Session, learner: Learner, enrolment: Enrolment) -> None:
-    _tick(enrolment, utcnow())
-    _emit(session, learner, "terminated", enrolment, duration_seconds=enrolment.seconds)
+    """The learner left the course: close their sitting with ``terminated``, whose duration is this
+    sitting's time on task (cmi5 §9.3.8: the session's), not the enrolment's running total. Without an
+    open sitting (left twice, or no launch) there is no session to close, and nothing is stated."""
+    now = utcnow()
+    _tick(enrolment, now)
+    sitting = open_sitting(session, learner, enrolment)
+    if sitting is None:
+        return
+    _tick(sitting, now)
+    sitting.ended_at = now
+    _emit(session, learner, "terminated", enrolment, duration_seconds=sitting.seconds)
 
 
 def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) -> tuple[dict[str, Any],
@@ -235,8 +302,11 @@ def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nug
     if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):
         raise AttemptsExhausted(nugget.key)
     responses, grades, score = grade(nugget, answers)
+    sitting = start_sitting(session, learner, enrolment, again=True)
     row.attempts += 1
     now = utcnow()
+    _tick(row, now)
+    _tick_time(enrolment, sitting, now)
     for item in nugget.items:
         g = grades[item.key]
         session.add(ItemResponse(progress_id=row.id, attempt=row.attempts, item_key=item.key,
@@ -251,9 +321,11 @@ def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nug
     row.score = max(row.score or 0.0, score)
     row.passed = passed
     left = None if not nugget.max_attempts else nugget.max_attempts - row.attempts
+    # One per graded attempt at the nugget's quiz (cmi5 allows one passed/failed per AU session; a
+    # nugget is not an AU, and the gradebook scores each attempt): duration, the time on the nugget so far.
     _emit(session, learner, "passed" if passed else "failed", enrolment, nugget_id=nugget.id,
           score_raw=score * nugget.points, score_min=0.0, score_max=nugget.points, success=passed,
-          extra={"attempt": row.attempts, "mastery_score": nugget.mastery_score})
+          duration_seconds=row.seconds, extra={"attempt": row.attempts, "mastery_score": nugget.mastery_score})
     completed = passed or left == 0
     if completed:
         _complete(session, learner, enrolment, nugget, row, version)
@@ -265,6 +337,7 @@ def mark_done(session: Session, learner: Learner, enrolment: Enrolment, nugget: 
     row = progress_rows(session, learner, enrolment).get(nugget.key) or view_nugget(session, learner,
                                                                                    enrolment, nugget)
     if row.completed_at is None and not nugget.items:
+        _tick_time(enrolment, start_sitting(session, learner, enrolment, again=True), utcnow())
         _complete(session, learner, enrolment, nugget, row, load_version(session, enrolment.version_id))
     return row
 
@@ -283,6 +356,8 @@ def _complete(session: Session, learner: Learner, enrolment: Enrolment, nugget: 
     percent = percent_done(states)
     if percent != enrolment.percent:
         enrolment.percent = percent
+        # The course's progress (its share of nuggets done), so the statement's object is the course:
+        # cmi5's progress extension describes the object it is stated on.
         _emit(session, learner, "progressed", enrolment, progress=percent)
     if enrolment.completed_at is None and rule_met(version.completion_rule, states):
         scored = [r.score for r in rows.values() if r.score is not None]
@@ -294,7 +369,7 @@ def _complete(session: Session, learner: Learner, enrolment: Enrolment, nugget: 
               success=enrolment.passed)
         _emit(session, learner, "passed" if enrolment.passed else "failed", enrolment,
               score_raw=enrolment.score, score_min=0.0 if scored else None, score_max=1.0 if scored else None,
-              success=enrolment.passed)
+              success=enrolment.passed, duration_seconds=enrolment.seconds)
 
 
 def last_attempt(session: Session, learner: Learner, row: NuggetProgress) -> dict[str, ItemResponse]:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from plugin.events import LearningEvent
+from plugin.xapi.vocabulary import BADGE_CLASS_EXTENSION
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,37 @@ def _named(kind: str, ident: int, language: str = "en") -> ActivityDescription:
     return ActivityDescription(kind=kind, path=f"{kind}/{ident}", name={language: f"{kind.title()} {ident}"})
 
 
+def badge_activity(event: LearningEvent) -> ActivityDescription | None:
+    """The badge an ``earned`` event names, from what credentials put in ``event.extra``: the
+    achievement's IRI, name and description. Open Badges xAPI recipe (base 0.0.2): the object is the
+    badge class, typed ``http://activitystrea.ms/schema/1.0/badge``, its IRI in the badgeclass extension.
+    The achievement's language is not recorded, so its texts are tagged ``und`` (RFC 5646)."""
+    iri = event.extra.get("achievement_id")
+    if event.kind != "earned" or not iri:
+        return None
+    text = event.extra.get("achievement_description")
+    return ActivityDescription(kind="badge", path="", name={"und": str(event.extra.get("achievement_name") or iri)},
+                               description={"und": str(text)} if text else None, iri=str(iri),
+                               extensions={BADGE_CLASS_EXTENSION: {"@id": str(iri)}})
+
+
+def object_of(event: LearningEvent, given: Mapping[str, ActivityDescription],
+              *candidates: ActivityDescription | None) -> ActivityDescription | None:
+    """The statement's object: one given outright; for ``earned`` the badge, never the course it was
+    earned in (the course is its parent); else the most specific activity the event names."""
+    if given.get("object") is not None:
+        return given["object"]
+    if event.kind == "earned":
+        badge = badge_activity(event)
+        if badge is None:
+            raise ValueError("an 'earned' event must name its achievement (extra['achievement_id'])")
+        return badge
+    return next((c for c in candidates if c is not None), None)
+
+
 class IdOnlyCatalog:
     """Descriptions from the event's ids alone. ``event.extra['activities']`` may override any of them
-    (a mapping of role -> ActivityDescription), which is how credentials describe the badge earned."""
+    (a mapping of role -> ActivityDescription)."""
 
     def describe(self, session: Session, event: LearningEvent) -> EventActivities:
         given: Mapping[str, ActivityDescription] = event.extra.get("activities", {})
@@ -76,7 +105,7 @@ class IdOnlyCatalog:
         nugget = given.get("nugget") or (_named("nugget", event.nugget_id) if event.nugget_id is not None else None)
         question = given.get("question") or (_named("question", event.item_id)
                                              if event.item_id is not None else None)
-        obj = given.get("object") or question or nugget or module or course
+        obj = object_of(event, given, question, nugget, module, course)
         if obj is None:
             raise ValueError(f"a {event.kind!r} event names no activity (no course, module, nugget or item)")
         return EventActivities(object=obj, course=course, module=module, nugget=nugget,

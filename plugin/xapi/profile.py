@@ -8,22 +8,30 @@ from typing import Any
 
 from plugin.events import LearningEvent
 from plugin.xapi import vocabulary as v
-from plugin.xapi.activities import ActivityDescription, EventActivities, Interaction
+from plugin.xapi.activities import ActivityDescription, EventActivities, Interaction, badge_activity
 from plugin.xapi.statements import LaunchContext, Learner, build_statement
 
 EXAMPLE_BASE = "https://skillbite.example.com"
 _DEFINITIONS = {
-    "launched": "The learner opened a course from the LMS (one per launch).",
-    "initialized": "The player is ready and the learner's session has started.",
-    "progressed": "The learner moved through a nugget; result.extensions carries the cmi5 progress, 0-100.",
-    "answered": "The learner answered a question; result carries response, success, score and duration.",
+    "initialized": "A sitting began: the learner's first course page in a launch, or learning again after "
+                   "leaving. Object: the course. The first statement of the sitting (cmi5 9.3.2).",
+    "progressed": "The share of the course's nuggets done changed; object: the course, result.extensions "
+                  "carries the cmi5 progress, 0-100.",
+    "answered": "The learner answered a question; result carries response, success and score.",
     "completed": "The learner finished all of a nugget or course (result.completion true, duration).",
-    "passed": "The learner met the mastery score of a course (result.success true, score, duration).",
-    "failed": "The learner finished below the mastery score (result.success false, score, duration).",
-    "terminated": "The learner's session ended (result.duration: the server-measured session length).",
-    "reviewed": "The learner reviewed a nugget again in spaced practice.",
-    "earned": "The learner earned an Open Badges 3.0 credential (result.extensions: the assertion IRI).",
+    "passed": "The learner met the mastery score: of a nugget's quiz on a graded attempt, or of the course "
+              "when its completion rule is met (result.success true, score, duration).",
+    "failed": "The learner scored below the mastery score: of a nugget's quiz on a graded attempt, or of the "
+              "course when its completion rule is met (result.success false, score, duration).",
+    "terminated": "The sitting ended: the learner left the course (result.duration: this sitting's "
+                  "server-measured time on task). The last statement of the sitting (cmi5 9.3.8).",
+    "reviewed": "The learner answered a question again in spaced review practice (object: the question, "
+                "parent: its nugget; result: success, score, duration).",
+    "earned": "The learner earned an Open Badges 3.0 credential. Object: the achievement (badge), parent: "
+              "the course; result.extensions: the assertion IRI.",
 }
+_OBJECT_TYPES = {"earned": "badge", "answered": "question", "reviewed": "question"}
+_NUGGET_OR_COURSE = ("completed", "passed", "failed")
 _EXTENSIONS = [
     (v.DEPLOYMENT_EXTENSION, "ContextExtension", "LTI deployment id", "The LTI deployment_id of the launch."),
     (v.LMS_CONTEXT_EXTENSION, "ContextExtension", "LMS context id", "The LTI context (course) id in the LMS."),
@@ -42,24 +50,29 @@ def example_statements() -> dict[str, dict[str, Any]]:
                                    {"en": "What do you do first?"},
                                    interaction=Interaction("choice", ("b",), choices=(("a", {"en": "Judge"}),
                                                                                      ("b", {"en": "Ask"}))))
-    badge = ActivityDescription("badge", "", {"en": "Feedback Practitioner"},
-                                iri=EXAMPLE_BASE + "/credentials/achievements/feedback-practitioner")
+    earned_extra = {"credential_url": EXAMPLE_BASE + "/credentials/3f1e",
+                    "achievement_id": EXAMPLE_BASE + "/credentials/achievements/feedback-practitioner",
+                    "achievement_name": "Feedback Practitioner"}
+    badge = badge_activity(LearningEvent(kind="earned", occurred_at=dt.datetime(2025, 3, 4, tzinfo=dt.UTC),
+                                         platform_id=1, user_id=1, extra=earned_extra))
+    assert badge is not None
     learner = Learner("https://lms.example.edu", "8f3c2a")
     launch = LaunchContext("deployment-1", "course-77", "Leadership Q1", "example-session")
     at = dt.datetime(2025, 3, 4, 9, 15, 2, 123000, tzinfo=dt.UTC)
     base: dict[str, Any] = dict(occurred_at=at, platform_id=1, user_id=1, launch_session_id="example-session",
                                 course_version_id=1)
     cases: list[tuple[str, ActivityDescription, dict[str, Any]]] = [
-        ("launched", course, {}), ("initialized", course, {}),
-        ("progressed", nugget, dict(nugget_id=1, progress=40)),
+        ("initialized", course, {}),
+        ("progressed", course, dict(progress=40)),
         ("answered", question, dict(nugget_id=1, item_id=1, response="b", success=True, score_raw=1, score_min=0,
-                                    score_max=1, duration_seconds=12.5)),
+                                    score_max=1)),
         ("completed", nugget, dict(nugget_id=1, duration_seconds=95)),
         ("passed", course, dict(score_raw=8, score_min=0, score_max=10, duration_seconds=300)),
         ("failed", course, dict(score_raw=4, score_min=0, score_max=10, duration_seconds=280)),
         ("terminated", course, dict(duration_seconds=310)),
-        ("reviewed", nugget, dict(nugget_id=1, duration_seconds=60)),
-        ("earned", badge, dict(extra={"credential_url": EXAMPLE_BASE + "/credentials/3f1e"})),
+        ("reviewed", question, dict(nugget_id=1, item_id=1, success=True, score_raw=1, score_min=0, score_max=1,
+                                    duration_seconds=8.5)),
+        ("earned", badge, dict(extra=earned_extra)),
     ]
     out = {}
     for kind, obj, fields in cases:
@@ -101,14 +114,21 @@ def profile_document() -> dict[str, Any]:
             rules.append({"location": f"$.result.{key}", "presence": "included" if key in result else "excluded"})
         if kind == "progressed":
             rules.append({"location": f"$.result.extensions['{v.PROGRESS_EXTENSION}']", "presence": "included"})
-        templates.append({
+        if kind == "earned":
+            rules.append({"location": "$.context.contextActivities.parent[*].definition.type",
+                          "presence": "included", "all": [v.ACTIVITY_TYPES["course"]]})
+        template: dict[str, Any] = {
             "id": f"{version}/templates/{kind}", "type": "StatementTemplate", "inScheme": version,
             "prefLabel": {"en": kind}, "definition": {"en": _DEFINITIONS[kind]}, "verb": verb,
-            "objectActivityType": v.ACTIVITY_TYPES[{"earned": "badge", "answered": "question",
-                                                    "progressed": "nugget", "completed": "nugget",
-                                                    "reviewed": "nugget"}.get(kind, "course")],
-            "rules": rules,
-        })
+        }
+        if kind in _NUGGET_OR_COURSE:
+            # A template names one object type; these are stated on a nugget and on the course.
+            rules.append({"location": "$.object.definition.type", "presence": "included",
+                          "any": [v.ACTIVITY_TYPES["nugget"], v.ACTIVITY_TYPES["course"]]})
+        else:
+            template["objectActivityType"] = v.ACTIVITY_TYPES[_OBJECT_TYPES.get(kind, "course")]
+        template["rules"] = rules
+        templates.append(template)
     return {
         "@context": "https://w3id.org/xapi/profiles/context",
         "id": v.PROFILE_ID, "type": "Profile", "conformsTo": "https://w3id.org/xapi/profiles#1.0",

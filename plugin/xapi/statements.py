@@ -145,7 +145,7 @@ def _actor(learner: Learner) -> Agent:
 def _result(event: LearningEvent) -> Result | None:
     result = Result()
     used = False
-    if event.kind in {"answered", "passed", "failed"} and event.score_raw is not None:
+    if event.kind in {"answered", "passed", "failed", "reviewed"} and event.score_raw is not None:
         score = Score(raw=event.score_raw)
         if event.score_min is not None:
             score.min = event.score_min
@@ -159,7 +159,7 @@ def _result(event: LearningEvent) -> Result | None:
         result.success, used = True, True
     elif event.kind == "failed":
         result.success, used = False, True
-    elif event.kind == "answered" and event.success is not None:
+    elif event.kind in {"answered", "reviewed"} and event.success is not None:
         result.success, used = event.success, True
     if event.kind == "completed":
         result.completion, used = True, True
@@ -167,9 +167,10 @@ def _result(event: LearningEvent) -> Result | None:
     response = event.extra.get("xapi_response", event.response)
     if event.kind == "answered" and response is not None:
         result.response, used = response, True
-    if event.duration_seconds is not None and event.kind in {"answered", "completed", "passed", "failed",
-                                                             "terminated", "reviewed"}:
-        # Measured on the server; xAPI 1.0.3 §2.4.5 compares durations at 0.01 s precision.
+    if event.duration_seconds is not None and event.kind in {"completed", "passed", "failed", "terminated",
+                                                             "reviewed"}:
+        # Measured on the server; xAPI 1.0.3 §2.4.5 compares durations at 0.01 s precision. Not on
+        # "answered": a nugget's questions share one page, so no time is measured per question.
         result.duration, used = dt.timedelta(seconds=round(event.duration_seconds, 2)), True
     if event.kind == "progressed" and event.progress is not None:
         result.extensions = Extensions({v.PROGRESS_EXTENSION: max(0, min(100, int(event.progress)))})

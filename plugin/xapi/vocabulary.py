@@ -13,8 +13,8 @@ ADL = "http://adlnet.gov/expapi/verbs/"
 OPEN_BADGES = "http://specification.openbadges.org/xapi/"
 
 # cmi5 (https://w3id.org/xapi/cmi5) vocabulary where it fits; Open Badges "earned" for credentials.
+# No "launched": in cmi5 (§9.3.1) that is the LMS's statement; a sitting here starts with "initialized".
 VERBS: dict[str, str] = {
-    "launched": ADL + "launched",
     "initialized": ADL + "initialized",
     "progressed": ADL + "progressed",
     "answered": ADL + "answered",

@@ -17,7 +17,7 @@ from plugin.db import transaction
 from plugin.events import LearningEvent, publish
 from plugin.launch.models import LaunchSession, LmsContext, User
 from plugin.platforms.models import Deployment, Platform
-from plugin.xapi.activities import ActivityDescription, EventActivities, Interaction
+from plugin.xapi.activities import ActivityDescription, EventActivities, Interaction, object_of
 
 ISSUER = "https://lms.example.edu"
 
@@ -50,10 +50,7 @@ class TestCatalog:
         elif nugget is not None:
             obj = nugget
         if event.kind == "earned":
-            obj = ActivityDescription("badge", "", {"en": "Feedback Practitioner"},
-                                      iri="https://tool.example/credentials/achievements/feedback",
-                                      extensions={"http://specification.openbadges.org/xapi/extensions/badgeclass":
-                                                  {"@id": "https://tool.example/credentials/achievements/feedback"}})
+            obj = object_of(event, {})  # the badge, as the real catalogs name it
         return EventActivities(object=obj, course=course, module=module, nugget=nugget, language="en",
                                course_version="3")
 
@@ -82,17 +79,19 @@ class Learner:
         return event
 
     def session_events(self) -> list[LearningEvent]:
-        """A whole learner session: launch, a nugget with two answers, completion, pass, exit."""
+        """A whole sitting, as the player states it: a nugget with two answers passed and completed, the
+        course's progress, completion and pass, and the exit."""
         return [
-            self.event("launched"),
             self.event("initialized"),
-            self.event("progressed", nugget_id=31, progress=40),
             self.event("answered", nugget_id=31, item_id=1, response="b", success=True, score_raw=1, score_min=0,
-                       score_max=1, duration_seconds=12.5),
+                       score_max=1),
             self.event("answered", nugget_id=31, item_id=3, response="s1[.]t2[,]s2[.]t1", success=True,
-                       score_raw=1, score_min=0, score_max=1, duration_seconds=20.25),
-            self.event("progressed", nugget_id=31, progress=100),
+                       score_raw=1, score_min=0, score_max=1),
+            self.event("passed", nugget_id=31, score_raw=2, score_min=0, score_max=2, success=True,
+                       duration_seconds=90.0),
             self.event("completed", nugget_id=31, completion=True, duration_seconds=95.0),
+            self.event("progressed", progress=40),
+            self.event("completed", completion=True, duration_seconds=300.0),
             self.event("passed", score_raw=8, score_min=0, score_max=10, success=True, duration_seconds=300.0),
             self.event("terminated", duration_seconds=310.0),
         ]

@@ -42,7 +42,7 @@ def test_without_an_lrs_statements_stay_in_the_log_and_go_out_once_one_is_added(
     export = client.get("/admin/xapi/statements.jsonl", headers=auth)
     lines = export.get_data(as_text=True).splitlines()
     export.close()  # as a WSGI server does: ends the streamed response and its database session
-    assert len(lines) == 9 and json.loads(lines[0])["verb"]["display"]["en-US"] == "launched"
+    assert len(lines) == 9 and json.loads(lines[0])["verb"]["display"]["en-US"] == "initialized"
     page = client.get("/admin/xapi/statements", headers={"Authorization": f"Bearer {token}"})
     assert page.status_code == 200 and b"xAPI statement log" in page.data
 

@@ -34,7 +34,7 @@ def test_a_learner_session_arrives_as_the_documented_statements_in_order(runtime
     assert stats.outcomes["delivered"] == 9
     stored = lrs.statements()
     assert [s["verb"]["id"].rsplit("/", 1)[1] for s in stored] == [
-        "launched", "initialized", "progressed", "answered", "answered", "progressed", "completed", "passed",
+        "initialized", "answered", "answered", "passed", "completed", "progressed", "completed", "passed",
         "terminated"]
     base = runtime.config.base_url
     registration = {s["context"]["registration"] for s in stored}
@@ -53,25 +53,31 @@ def test_a_learner_session_arrives_as_the_documented_statements_in_order(runtime
         assert context["contextActivities"]["category"][0]["id"] == v.PROFILE_VERSION_ID
         grouping = [a["id"] for a in context["contextActivities"].get("grouping", [])]
         assert f"{base}/xapi/activities/lms-context/{learner.platform_id}/course-77" in grouping
-    launched, initialized, progressed, answered, matching, _, completed, passed, terminated = stored
-    assert launched["object"]["id"] == f"{base}/xapi/activities/course/feedback-that-lands"
-    assert launched["object"]["definition"]["type"] == v.ACTIVITY_TYPES["course"]
-    assert "result" not in launched and "result" not in initialized
+    initialized, answered, matching, nugget_passed, completed, progressed, _, passed, terminated = stored
+    course = f"{base}/xapi/activities/course/feedback-that-lands"
+    assert initialized["object"]["id"] == course
+    assert initialized["object"]["definition"]["type"] == v.ACTIVITY_TYPES["course"]
+    assert "result" not in initialized
     assert progressed["result"]["extensions"] == {v.PROGRESS_EXTENSION: 40}
-    assert progressed["object"]["definition"]["type"] == v.ACTIVITY_TYPES["nugget"]
-    assert progressed["context"]["contextActivities"]["parent"][0]["id"].endswith("/module/basics")
+    assert progressed["object"]["id"] == course
+    assert progressed["object"]["definition"]["type"] == v.ACTIVITY_TYPES["course"]
+    assert nugget_passed["object"]["definition"]["type"] == v.ACTIVITY_TYPES["nugget"]
+    assert nugget_passed["result"] == {"score": {"scaled": 1, "raw": 2, "min": 0, "max": 2}, "success": True,
+                                       "duration": "PT90S"}
     question = answered["object"]["definition"]
     assert question["interactionType"] == "choice"
     assert question["correctResponsesPattern"] == ["b"]
     assert [c["id"] for c in question["choices"]] == ["a", "b", "c"]
     assert answered["result"] == {"score": {"scaled": 1, "raw": 1, "min": 0, "max": 1}, "success": True,
-                                  "duration": "PT12.5S", "response": "b"}
+                                  "response": "b"}
     assert answered["context"]["contextActivities"]["parent"][0]["id"].endswith("/nugget/31")
     assert [c["id"] for c in matching["object"]["definition"]["source"]] == ["s1", "s2"]
     assert [c["id"] for c in matching["object"]["definition"]["target"]] == ["t1", "t2"]
     assert completed["result"] == {"completion": True, "duration": "PT95S"}
     assert passed["result"]["success"] is True
     assert passed["result"]["score"] == {"scaled": 0.8, "raw": 8, "min": 0, "max": 10}
+    assert passed["object"]["id"] == course and passed["result"]["duration"] == "PT300S"
+    assert terminated["object"]["id"] == course
     assert terminated["result"] == {"duration": "PT310S"}
 
 
@@ -96,8 +102,12 @@ def test_the_lrs_accepts_every_statement_the_profile_defines(runtime, learner, l
                for item, resp in [(2, "false"), (4, "plan[,]check[,]do[,]act"), (5, "praise"), (6, "3"),
                                   (7, "12")]]
     events += [learner.event("failed", score_raw=2, score_min=0, score_max=10, duration_seconds=100),
-               learner.event("reviewed", nugget_id=31, duration_seconds=60),
-               learner.event("earned", extra={"credential_url": "https://tool.example/credentials/abc"})]
+               learner.event("reviewed", nugget_id=31, item_id=1, success=False, score_raw=0, score_min=0,
+                             score_max=1, response="Blame", duration_seconds=6),
+               learner.event("earned", module_id=None,
+                             extra={"credential_url": "https://tool.example/credentials/abc",
+                                    "achievement_id": "https://tool.example/credentials/achievements/feedback",
+                                    "achievement_name": "Feedback Practitioner"})]
     _publish_all(runtime, events)
 
     stats = deliver()
@@ -107,8 +117,17 @@ def test_the_lrs_accepts_every_statement_the_profile_defines(runtime, learner, l
     assert len(stored) == len(events) == 17
     assert {s["object"]["definition"].get("interactionType") for s in stored} >= {
         q.type for q in QUESTIONS.values() if q.type != "choice"} | {"choice"}
-    earned = stored[-1]
+    reviewed, earned = stored[-2:]
+    assert reviewed["object"]["definition"]["type"] == v.ACTIVITY_TYPES["question"]
+    assert reviewed["object"]["definition"]["interactionType"] == "choice"
+    assert reviewed["context"]["contextActivities"]["parent"][0]["id"].endswith("/nugget/31")
+    assert reviewed["result"] == {"score": {"scaled": 0, "raw": 0, "min": 0, "max": 1}, "success": False,
+                                  "duration": "PT6S"}
     assert earned["verb"]["id"] == v.VERBS["earned"]
+    assert earned["object"]["id"] == "https://tool.example/credentials/achievements/feedback"
+    assert earned["object"]["definition"]["type"] == v.ACTIVITY_TYPES["badge"]
+    assert [p["id"] for p in earned["context"]["contextActivities"]["parent"]] == [
+        f"{runtime.config.base_url}/xapi/activities/course/feedback-that-lands"]
     assert earned["result"]["extensions"][v.BADGE_ASSERTION_EXTENSION] == {
         "@id": "https://tool.example/credentials/abc"}
     assert v.OPEN_BADGES_RECIPE in [c["id"] for c in earned["context"]["contextActivities"]["category"]]
@@ -121,10 +140,10 @@ def test_mbox_is_used_only_when_the_platform_turns_it_on(runtime, learner, lrs, 
 
     add_lrs(lrs.url, lrs.auth)
     with_email = make_learner(runtime.sessions, subject="learner-2", email="ada@example.com")
-    with_email.publish(runtime.sessions, "launched")
+    with_email.publish(runtime.sessions, "initialized")
     with transaction(runtime.sessions) as session:
         set_actor_identifier(session, learner.platform_id, "mbox_sha1sum")
-    with_email.publish(runtime.sessions, "initialized")
+    with_email.publish(runtime.sessions, "terminated", duration_seconds=5)
     deliver()
 
     first, second = lrs.statements()

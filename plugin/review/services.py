@@ -28,6 +28,23 @@ class CardNotFound(LookupError):
     pass
 
 
+class AnswerBlank(ValueError):
+    """No answer to grade (blank, or unreadable): nothing is recorded, and the card stays on screen."""
+
+    def __init__(self, hint: str) -> None:
+        self.hint = hint  # what to do, in the item type's words (the player's hint)
+        super().__init__(hint)
+
+
+class NotUpForReview(LookupError):
+    """The card is not waiting for an answer: answered already (a double submit, Back, a second tab), or not
+    due. Nothing is recorded. ``log_id``: the review that answered the showing the form came from, if any."""
+
+    def __init__(self, card_id: int, log_id: int | None) -> None:
+        self.card_id, self.log_id = card_id, log_id
+        super().__init__(card_id)
+
+
 def rating_for(grade: ItemGrade) -> fsrs.Rating:
     """The server grades, not the learner: right → Good, mostly right (partial credit) → Hard, else Again."""
     if grade.correct:
@@ -73,6 +90,7 @@ def card_for_answer(session: Session, platform_id: int, user_id: int, item: Quiz
     card.item_id = item.id
     rating = rating_for(ItemGrade(score, grade_correct))
     schedule(card, rating, when)
+    card.shown_at = None  # this was a review: a daily-review page showing the card has nothing left to ask
     session.add(ReviewLog(card_id=card.id, source="quiz", rating=int(rating), correct=grade_correct, reviewed_at=when))
     return card
 
@@ -132,23 +150,58 @@ class ReviewOutcome:
     log_id: int  # the recorded review: the result page after the answer's redirect names it
 
 
+def showing_of(card: ReviewCard) -> str:
+    """The card's current showing, as the review form sends it back (see :func:`answer_review`)."""
+    return card.shown_at.isoformat() if card.shown_at else ""
+
+
+def _answer_to_showing(session: Session, card: ReviewCard, showing: str | None) -> int | None:
+    """The review that answered the showing ``showing`` names: the first one recorded after it."""
+    try:
+        shown = dt.datetime.fromisoformat(showing) if showing else None
+    except ValueError:
+        return None
+    if shown is None or shown.tzinfo is None:
+        return None
+    return session.scalar(sa.select(ReviewLog.id).where(
+        ReviewLog.card_id == card.id, ReviewLog.source == "review", ReviewLog.reviewed_at >= shown)
+        .order_by(ReviewLog.reviewed_at, ReviewLog.id).limit(1))
+
+
 def answer_review(session: Session, platform_id: int, user_id: int, card_id: int,
-                  form: Mapping[str, list[str]], *, launch_session_id: str | None = None,
-                  now: dt.datetime | None = None) -> ReviewOutcome:
-    """Grade a review answer with the item's own type, reschedule the card, publish ``reviewed``."""
+                  form: Mapping[str, list[str]], *, showing: str | None = None,
+                  launch_session_id: str | None = None, now: dt.datetime | None = None) -> ReviewOutcome:
+    """Grade a review answer with the item's own type, reschedule the card, publish ``reviewed``.
+
+    One answer per showing of a due card (:func:`present`): :class:`NotUpForReview` otherwise, naming the
+    review that answered ``showing`` (the form's :func:`showing_of`) when there is one. :class:`AnswerBlank`
+    when there is nothing to grade, as the player does: a blank is not an "Again".
+    """
     now = now or utcnow()
     card = get_card(session, platform_id, user_id, card_id)
     item = session.get(QuizItem, card.item_id)
     if item is None:
         raise CardNotFound(card_id)
+    shown_at = card.shown_at
+    if shown_at is None or card.due > now:
+        raise NotUpForReview(card.id, _answer_to_showing(session, card, showing))
     kind = item_type(item.type)
-    grade = kind.grade(item.spec, kind.read(item.spec, form))
+    response = kind.read(item.spec, form)
+    if not kind.answered(response):
+        raise AnswerBlank(kind.blank_hint(item.spec))
+    # Take the showing, so that of two posts racing (a double click) only one records: the second's UPDATE
+    # waits for the first's commit (a row lock on PostgreSQL, the write lock on SQLite), then matches nothing.
+    taken = session.execute(sa.update(ReviewCard).where(ReviewCard.id == card.id, ReviewCard.shown_at == shown_at)
+                            .values(shown_at=None).execution_options(synchronize_session="fetch"))
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(card)
+        raise NotUpForReview(card.id, _answer_to_showing(session, card, showing))
+    grade = kind.grade(item.spec, response)
     rating = rating_for(grade)
     duration = None
-    if card.shown_at is not None and dt.timedelta(0) <= now - card.shown_at <= dt.timedelta(seconds=MAX_REVIEW_SECONDS):
-        duration = (now - card.shown_at).total_seconds()
+    if dt.timedelta(0) <= now - shown_at <= dt.timedelta(seconds=MAX_REVIEW_SECONDS):
+        duration = (now - shown_at).total_seconds()
     schedule(card, rating, now)
-    card.shown_at = None
     log = ReviewLog(card_id=card.id, source="review", rating=int(rating), correct=grade.correct,
                     reviewed_at=now, duration_ms=int(duration * 1000) if duration is not None else None,
                     response=dict(form))

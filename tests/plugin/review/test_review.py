@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from plugin.db import transaction
 from plugin.review.models import ReviewCard, ReviewLog
-from plugin.review.services import SESSION_CARDS, answer_review, card_for_answer, due_cards
+from plugin.review.services import SESSION_CARDS, answer_review, card_for_answer, due_cards, present
 from plugin.skills.models import SkillEstimate
 from plugin.xapi.models import XapiStatement
 from tests.plugin.skills.support import csrf_of, give_role
@@ -52,6 +52,7 @@ def test_scheduling_matches_fsrs_for_a_fixed_history(app, launch_as, demo_skills
         item = items["true_false"]
         card = card_for_answer(session, learner.platform_id, learner.user_id, item, True, 1.0, history[0][0])
         for when, right in history[1:]:
+            present(session, card, when)  # on screen in the daily review, then answered
             answer_review(session, learner.platform_id, learner.user_id, card.id,
                           {"": [str(item.spec["answer"] == right).lower()]}, now=when)
         ordering = items["ordering"]

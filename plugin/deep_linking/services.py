@@ -47,6 +47,9 @@ class NuggetChoice:
     title: str
     minutes: int
     graded: bool
+    # What it builds on in its course (titles, in course order): a link opens it without them
+    # (plugin.deep_linking.targets), so the instructor who picks it should know.
+    builds_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class ModuleChoice:
     title: str
     minutes: int
     nuggets: list[NuggetChoice]
+    builds_on: tuple[str, ...] = ()  # the modules it requires, and nuggets outside it that its nuggets require
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,29 @@ def _matches(version: CourseVersion, filters: Filters) -> bool:
     return True
 
 
+def _builds_on(version: CourseVersion, module: Module, nugget: Nugget | None = None) -> tuple[str, ...]:
+    """Titles of what a module, or one of its nuggets, builds on, as the player's locks read it: the modules
+    the module requires, then the nuggets outside those that it (or any of its nuggets) requires, in course
+    order. Keys no longer in the course, which the player ignores too, are left out."""
+    required_modules = [m for m in version.modules if m.key in module.prerequisites]
+    covered = {m.id for m in required_modules} | ({module.id} if nugget is None else set())
+    wanted = set(nugget.prerequisites) if nugget is not None else {k for n in module.nuggets for k in n.prerequisites}
+    nuggets = [n.title for n in version.nuggets if n.key in wanted and n.module_id not in covered]
+    return (*(m.title for m in required_modules), *nuggets)
+
+
 def search_catalog(session: Session, platform_id: int, filters: Filters) -> list[CourseChoice]:
-    """Courses of the catalog (latest versions) matching every filter, each with its modules and nuggets."""
+    """Courses of the catalog (latest versions) matching every filter, each with its modules and nuggets,
+    and what each builds on."""
     found: list[CourseChoice] = []
     for version in _versions(session, platform_id):
         if not _matches(version, filters):
             continue
         slug = version.course.slug
         modules = [ModuleChoice(Target("module", slug, m.key), m.title, sum(n.minutes for n in m.nuggets),
-                                [NuggetChoice(Target("nugget", slug, n.key), n.title, n.minutes, bool(n.items))
-                                 for n in m.nuggets])
+                                [NuggetChoice(Target("nugget", slug, n.key), n.title, n.minutes, bool(n.items),
+                                              _builds_on(version, m, n))
+                                 for n in m.nuggets], _builds_on(version, m))
                    for m in version.modules]
         found.append(CourseChoice(Target("course", slug), version.title, version.summary, version.language,
                                   version.minutes, sorted(_course_skills(version).values()), modules))

@@ -9,6 +9,11 @@ each launch of the link it created. Skillbite's parameters:
 | ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget not yet done |
 | ``skillbite_nugget`` | nugget key, with ``skillbite_course`` | that nugget |
 | ``skillbite_pathway`` | role profile key | the learner's next steps towards that role (``/plan/next``) |
+
+A link to a module or a nugget opens it even when the course's prerequisites ("requires") are not met:
+the instructor chose that content for the LMS activity, and the LMS sequences its activities. Only the
+linked content, and only in a launch of that link (:func:`linked_nuggets`, used by
+:mod:`plugin.player.locks`); inside a module the course's own order still holds.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Course
 from plugin.catalog.services import visible_to
+from plugin.catalog.snapshot import VersionView
 from plugin.launch.models import LaunchSession
 from plugin.skills.models import RoleProfile
 
@@ -93,6 +99,23 @@ def target_of(custom: Mapping[str, Any] | None) -> Target | None:
     if values.get(MODULE):
         return Target("module", course, values[MODULE])
     return Target("course", course)
+
+
+def linked_nuggets(launch: LaunchSession, slug: str, version: VersionView) -> frozenset[str]:
+    """Keys of the nuggets of course ``slug`` (in ``version``) that the launch's own resource link names: the
+    nugget, or every nugget of the module. None for a link to a course, a pathway, or another course.
+
+    Read from the resource link the launch came from (its custom parameters are the platform's, signed in
+    the id_token: LTI Core 1.3 §5.4.6), never from the request, so a learner cannot name other content.
+    """
+    target = target_of(launch.resource_link.custom if launch.resource_link else None)
+    if target is None or target.course != slug:
+        return frozenset()
+    if target.kind == "nugget":
+        return frozenset(n.key for n in version.nuggets if n.key == target.key)
+    if target.kind == "module":
+        return frozenset(n.key for n in version.nuggets if n.module.key == target.key)
+    return frozenset()
 
 
 def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]) -> str | None:

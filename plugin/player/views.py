@@ -26,9 +26,10 @@ from plugin.credentials.services import earned_with_course
 from plugin.launch.access import current_launch, require_launch
 from plugin.launch.models import LaunchSession
 from plugin.launch.tokens import FIELD, token_from_request
+from plugin.player import locks
 from plugin.progress import services as progress
 from plugin.progress.models import Enrolment, NuggetProgress
-from plugin.progress.pathway import DONE, LOCKED, NuggetState, next_nugget, pathway, percent_done
+from plugin.progress.pathway import DONE, LOCKED, NuggetState, next_nugget, percent_done
 from plugin.web.context import db
 from plugin.web.csrf import check_csrf
 from plugin.web.headers import CSP, script_nonce
@@ -100,8 +101,14 @@ def _context(slug: str) -> tuple[LaunchSession, Course, Enrolment | None, Versio
     return launch, course, enrolment, version, rows
 
 
-def _states(version: VersionView, rows: Mapping[str, NuggetProgress], preview: bool = False) -> list[NuggetState]:
-    return pathway(version, {k: r for k, r in rows.items() if r.completed_at}, preview)
+def _completed(rows: Mapping[str, NuggetProgress]) -> dict[str, NuggetProgress]:
+    return {k: r for k, r in rows.items() if r.completed_at}
+
+
+def _states(launch: LaunchSession, slug: str, version: VersionView, rows: Mapping[str, NuggetProgress],
+            preview: bool = False) -> list[NuggetState]:
+    """The course's locks, but for the content this launch's LMS link names (plugin.player.locks)."""
+    return locks.states(launch, slug, version, _completed(rows), preview)
 
 
 @bp.get("/learn/courses")
@@ -137,7 +144,7 @@ def _nugget_urls(slug: str, keys: list[str]) -> dict[str, str]:
 def overview(slug: str) -> str:
     launch, course, enrolment, version, rows = _context(slug)
     db().commit()
-    states = _states(version, rows, preview=enrolment is None)
+    states = _states(launch, slug, version, rows, preview=enrolment is None)
     by_module: dict[int, list[NuggetState]] = {}
     for state in states:
         by_module.setdefault(state.nugget.module_id, []).append(state)
@@ -155,9 +162,9 @@ def overview(slug: str) -> str:
 @require_launch
 def resume(slug: str) -> BaseResponse:
     """Back where the learner left off: the unfinished nugget they last opened, else the next one."""
-    _, course, enrolment, version, rows = _context(slug)
+    launch, course, enrolment, version, rows = _context(slug)
     db().commit()
-    states = _states(version, rows)
+    states = _states(launch, slug, version, rows)
     last = enrolment.last_nugget_key if enrolment else None
     target = last if last and last in rows and not rows[last].completed_at else None
     if target is None:
@@ -186,7 +193,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     """The nugget page; ``kept``: the learner's answers sent back ungraded, with what to fix per item."""
     launch, course, enrolment, version, rows = _context(slug)
     nugget = _find(version, key)
-    states = _states(version, rows, preview=enrolment is None)
+    states = _states(launch, slug, version, rows, preview=enrolment is None)
     state = next(s for s in states if s.nugget.key == key)
     learner = _learner(launch)
     row = rows.get(key)
@@ -214,7 +221,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
         "player/nugget.html", launch=launch, course=course, version=version, nugget=nugget, state=state,
         row=row, responses=responses, grades=grades, score=score, attempts_left=attempts_left,
         following=following, position=index + 1, total=len(states), percent=percent_done(states),
-        unanswered=kept[1] if kept else {},
+        unanswered=kept[1] if kept else {}, builds_on=locks.builds_on(version, state, _completed(rows)),
         preview=learner is None, done=state.status == DONE or bool(row and row.completed_at))
     response = Response(html)
     origins = sorted({b["origin"] for b in nugget.blocks if b.get("kind") == "video" and b.get("embed")})
@@ -224,6 +231,15 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     if state.status == LOCKED:
         response.status_code = 403
     return response
+
+
+def _require_open(launch: LaunchSession, slug: str, version: VersionView, rows: Mapping[str, NuggetProgress],
+                  key: str) -> NuggetState:
+    """The nugget's state, or 403 when it is locked: a write to a locked nugget is refused like its page."""
+    state = next(s for s in _states(launch, slug, version, rows) if s.nugget.key == key)
+    if state.status == LOCKED:
+        abort(403, description="Finish these first: " + ", ".join(state.missing) + ".")
+    return state
 
 
 @bp.get("/learn/c/<slug>/n/<key>")
@@ -252,7 +268,10 @@ def answer(slug: str, key: str) -> BaseResponse:
     try:
         if learner is None or enrolment is None:
             return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
-        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows)
+        state = _require_open(launch, slug, version, rows, key)
+        # open with prerequisites unmet: the content of this launch's link (plugin.player.locks)
+        progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows,
+                                opened_by_link=bool(state.missing))
     except progress.AnswersIncomplete as exc:
         # nothing graded or counted: the page comes back with what was typed, and what to fix
         page = _render_nugget(slug, key, kept=(exc.responses, exc.hints))
@@ -270,10 +289,11 @@ def answer(slug: str, key: str) -> BaseResponse:
 @require_launch
 def done(slug: str, key: str) -> BaseResponse:
     check_csrf()
-    launch, course, enrolment, version, _ = _context(slug)
+    launch, course, enrolment, version, rows = _context(slug)
     nugget_ = _find(version, key)
     learner = _learner(launch)
     if learner and enrolment:
+        _require_open(launch, slug, version, rows, key)
         progress.mark_done(db(), learner, enrolment, nugget_)
         db().commit()
     return redirect(lurl("player.resume", slug=slug) if learner else lurl("player.overview", slug=slug), code=303)

@@ -42,11 +42,15 @@ def open_course(runtime: Any, who: LearnerLaunch) -> None:
         progress.enrol(session, _learner(who), course_by_slug(session, SLUG))
 
 
+def _nugget(session: Any, enrolment: Any, key: str) -> Any:
+    return next(n for n in progress.load_version(session, enrolment.version_id).nuggets if n.key == key)
+
+
 def view(runtime: Any, who: LearnerLaunch, key: str) -> None:
     with transaction(runtime.sessions) as session:
         learner = _learner(who)
         enrolment = progress.enrol(session, learner, course_by_slug(session, SLUG))
-        nugget = next(n for n in progress.load_version(session, enrolment.version_id).nuggets if n.key == key)
+        nugget = _nugget(session, enrolment, key)
         progress.view_nugget(session, learner, enrolment, nugget)
 
 
@@ -54,7 +58,7 @@ def answer(runtime: Any, who: LearnerLaunch, *, correct: bool) -> None:
     with transaction(runtime.sessions) as session:
         learner = _learner(who)
         enrolment = progress.enrol(session, learner, course_by_slug(session, SLUG))
-        nugget = next(n for n in progress.load_version(session, enrolment.version_id).nuggets if n.key == "quiz")
+        nugget = _nugget(session, enrolment, "quiz")
         progress.submit_answers(session, learner, enrolment, nugget, {"q": {"": ["false" if correct else "true"]}})
 
 
@@ -62,7 +66,7 @@ def done(runtime: Any, who: LearnerLaunch, key: str) -> None:
     with transaction(runtime.sessions) as session:
         learner = _learner(who)
         enrolment = progress.enrol(session, learner, course_by_slug(session, SLUG))
-        nugget = next(n for n in progress.load_version(session, enrolment.version_id).nuggets if n.key == key)
+        nugget = _nugget(session, enrolment, key)
         progress.mark_done(session, learner, enrolment, nugget)
 
 
@@ -183,7 +187,7 @@ def test_a_heartbeat_after_leaving_opens_no_sitting(runtime: Any, platform_id: i
     with transaction(runtime.sessions) as session:  # a page left open in another tab
         learner = _learner(who)
         enrolment = progress.enrol(session, learner, course_by_slug(session, SLUG))
-        nugget = next(n for n in progress.load_version(session, enrolment.version_id).nuggets if n.key == "quiz")
+        nugget = _nugget(session, enrolment, "quiz")
         progress.heartbeat(session, learner, enrolment, nugget)
 
     assert verbs(runtime) == ["initialized", "terminated"]

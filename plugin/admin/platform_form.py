@@ -65,7 +65,7 @@ EDIT_FIELDS = {**BY_NAME, "name": replace(BY_NAME["name"], hint="How this consol
                                                                  "e.g. Acme Moodle.")}
 
 
-def _problem(field: Field, value: str) -> str | None:
+def field_problem(field: Field, value: str) -> str | None:
     if not value:
         return f"Enter the {field.label}."
     if field.max_length and len(value) > field.max_length:
@@ -82,7 +82,7 @@ def _field_problems(names: Iterable[str], form: MultiDict[str, str], policy: Out
     found: dict[str, str] = {}
     for name in names:
         value = form.get(name, "").strip()
-        problem = _problem(BY_NAME[name], value)
+        problem = field_problem(BY_NAME[name], value)
         # A URL saved before (under an older policy, or a setting since removed) does not stop an edit of
         # something else; the check before each request still refuses it.
         if problem is None and name in CALLED and value != (saved or {}).get(name):

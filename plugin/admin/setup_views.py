@@ -7,15 +7,15 @@ from flask import abort, redirect, request
 from werkzeug.wrappers import Response
 
 from lti.storage import DeploymentPolicy
-from plugin.admin import audit, operations, platform_form
+from plugin.admin import audit, lrs_form, operations, platform_form
 from plugin.admin.access import console_page, console_url, local_only, scoped_platform, viewer
 from plugin.admin.blueprint import bp, page
 from plugin.keys.models import ToolKey
 from plugin.keys.services import ToolKeyError, active_keys, retire_key, rotate_key
 from plugin.platforms.services import PlatformError, add_platform, list_platforms
-from plugin.saved_urls import saving_problem
 from plugin.web import receipts
 from plugin.web.context import db, runtime
+from plugin.web.numbers import whole_number
 from plugin.xapi import services as xapi
 from plugin.xapi.cli import check_destination
 from plugin.xapi.delivery import LrsClient
@@ -215,20 +215,16 @@ def key_retire(kid: str) -> Response | tuple[str, int]:
 
 # --- LRS destinations -----------------------------------------------------------------------------
 
-LRS_ENDPOINT = platform_form.Field(
-    "endpoint", "xAPI endpoint", "Where the LRS answers xAPI requests; the LRS shows it with its key and secret.",
-    "https://lrs.example.com/xapi/")
-
-
-def _lrs_page(status: int = 200, error: str | None = None, form: dict[str, str] | None = None,
+def _lrs_page(status: int = 200, form: dict[str, str] | None = None,
               checks: tuple[int, list[tuple[bool, str]]] | None = None,
               errors: dict[str, str] | None = None) -> tuple[str, int]:
-    """``error`` is a problem of the whole form, ``errors`` one said beside its field (the endpoint's)."""
+    """``errors``: field name → problem, said beside the field; under "" a problem of the whole form."""
     scope = viewer().platform_id
     platforms_ = [p for p in list_platforms(db()) if scope is None or p.id == scope]
     return page("lrs.html", status, destinations=operations.destinations(db(), scope), platforms=platforms_,
-                has_default=operations.default_destination_exists(db()), versions=XAPI_VERSIONS, error=error,
-                form=form or {}, checks=checks, errors=errors or {}, endpoint_field=LRS_ENDPOINT)
+                has_default=operations.default_destination_exists(db()), versions=XAPI_VERSIONS,
+                form={"batch_size": lrs_form.DEFAULT_BATCH_SIZE, **(form or {})}, checks=checks, errors=errors or {},
+                fields=lrs_form)
 
 
 @bp.get("/lrs")
@@ -243,27 +239,22 @@ def lrs() -> tuple[str, int]:
 def lrs_add() -> Response | tuple[str, int]:
     f = request.form
     scope = viewer().platform_id
-    raw_platform = f.get("platform_id", "").strip()
     typed = {k: v for k, v in f.items() if k != "password"}  # the secret is never echoed back
-    unreachable = saving_problem(runtime().config.outbound_policy("LRS"), f.get("endpoint", "").strip())
-    if unreachable:  # the worker would park every statement for it: say so now, beside the endpoint
-        return _lrs_page(422, form=typed, errors={"endpoint": unreachable})
+    # An endpoint the policy refuses would park every statement: said now, beside the field, with the rest.
+    errors = lrs_form.problems(f, runtime().config.outbound_policy("LRS"))
+    if errors:  # WCAG 3.3.1, as on the platform forms
+        return _lrs_page(422, form=typed, errors=errors)
+    # An LMS administrator adds for their own platform only.
+    platform_id = scope if scope is not None else whole_number(f.get("platform_id", "").strip())
     try:
-        if scope is not None:
-            platform_id: int | None = scope  # an LMS administrator adds for their own platform only
-        else:
-            platform_id = int(raw_platform) if raw_platform else None
-        batch_size = int(f.get("batch_size", "200") or 200)
-        if not f.get("username", "").strip() or not f.get("password", ""):
-            raise xapi.XapiError("Give the LRS's Basic auth key (username) and secret (password).")
         added = xapi.add_destination(
             db(), runtime().box, name=f.get("name", "").strip() or f.get("endpoint", "").strip(),
             endpoint=f.get("endpoint", "").strip(), username=f.get("username", "").strip(),
-            password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"), batch_size=batch_size,
-            platform_id=platform_id, deployment_id=f.get("deployment_id", "").strip() or None)
-    except ValueError as exc:  # XapiError, or a number that is not one
-        message = str(exc) if isinstance(exc, xapi.XapiError) else "Batch size and platform must be numbers."
-        return _lrs_page(400, message, typed)
+            password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"),
+            batch_size=lrs_form.batch_size(f) or 0, platform_id=platform_id,
+            deployment_id=f.get("deployment_id", "").strip() or None)
+    except xapi.XapiError as exc:  # what only the service knows: the scope is taken, the platform is gone
+        return _lrs_page(422, form=typed, errors={"": str(exc)})
     audit.record(db(), audit.console_actor(), "lrs.added", f"{added.name} ({added.endpoint})",
                  platform_id=platform_id)
     db().commit()

@@ -127,14 +127,17 @@ def _endpoint(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+BATCH_SIZE_MAX = 2000  # statements per request to one LRS
+
+
 def add_destination(session: Session, box: SecretBox, *, name: str, endpoint: str, username: str, password: str,
                     xapi_version: str = "1.0.3", batch_size: int = 200, platform_id: int | None = None,
                     deployment_id: str | None = None) -> LrsDestination:
     """Add an LRS for a scope (deployment, platform or the global default) and release held statements."""
     if xapi_version not in XAPI_VERSIONS:
         raise XapiError(f"xAPI version must be one of {', '.join(XAPI_VERSIONS)}, got {xapi_version!r}.")
-    if not 1 <= batch_size <= 2000:
-        raise XapiError("Batch size must be between 1 and 2000 statements.")
+    if not 1 <= batch_size <= BATCH_SIZE_MAX:
+        raise XapiError(f"Batch size must be between 1 and {BATCH_SIZE_MAX} statements.")
     if deployment_id is not None and platform_id is None:
         raise XapiError("A deployment-scoped LRS needs its platform too (--platform-id).")
     if platform_id is not None and session.get(Platform, platform_id) is None:

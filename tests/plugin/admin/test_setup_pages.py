@@ -141,15 +141,36 @@ def test_add_test_and_remove_a_real_lrs(local: Any, runtime: Any, lrs: LearningL
     assert _count(runtime, LrsDestination) == 0
 
 
-def test_a_bad_lrs_form_adds_nothing(local: Any, runtime: Any) -> None:
-    bad = local.post("/admin/lrs", data={"csrf": local.csrf, "endpoint": "ftp://lrs", "username": "k",
-                                         "password": "s"})
-    assert bad.status_code == 400 and "must be an http(s) URL" in bad.get_data(as_text=True)
-    assert 'value="s"' not in bad.get_data(as_text=True)  # the secret is never echoed back
-    bad_batch = local.post("/admin/lrs", data={"csrf": local.csrf, "endpoint": "https://lrs.example.com/x/",
-                                               "username": "k", "password": "s", "batch_size": "many"})
-    assert bad_batch.status_code == 400 and "must be numbers" in bad_batch.get_data(as_text=True)
+def test_a_bad_lrs_form_says_each_problem_beside_its_field_and_adds_nothing(local: Any, runtime: Any) -> None:
+    bad = local.post("/admin/lrs", data={"csrf": local.csrf, "name": "Acme LRS", "endpoint": "ftp://lrs",
+                                         "username": " ", "password": "s", "batch_size": "many"})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert described_by(page, "endpoint").startswith("Error: xAPI endpoint must be a full address starting with "
+                                                     "https://")
+    assert described_by(page, "username").startswith("Error: Enter the key (Basic auth username)")
+    assert described_by(page, "batch_size").startswith("Error: Statements per request must be a whole number "
+                                                       "from 1 to 2000.")
+    assert "password-error" not in page  # the secret was given: no problem there
+    ids = by_id(page)
+    assert ids["name"].attrs["value"] == "Acme LRS" and ids["batch_size"].attrs["value"] == "many"  # kept
+    assert 'value="s"' not in page  # the secret is never echoed back
+    for name in ("endpoint", "username", "batch_size"):
+        assert f'<a href="#{name}">' in page
+    missing_secret = local.post("/admin/lrs", data={"csrf": local.csrf, "endpoint": "https://93.184.216.34/x/",
+                                                    "username": "k", "batch_size": "3000"})
+    assert missing_secret.status_code == 422
+    assert described_by(missing_secret.get_data(as_text=True), "password").startswith("Error: Enter the secret")
+    assert "from 1 to 2000" in described_by(missing_secret.get_data(as_text=True), "batch_size")
     assert _count(runtime, LrsDestination) == 0
+
+
+def test_a_scope_already_served_is_said_for_the_whole_form(local: Any, runtime: Any) -> None:
+    form = {"csrf": local.csrf, "endpoint": "https://93.184.216.34/xapi/", "username": "k", "password": "s"}
+    assert local.post("/admin/lrs", data=form).status_code == 303
+    again = local.post("/admin/lrs", data=form)
+    assert again.status_code == 422 and "already serves this scope" in again.get_data(as_text=True)
+    assert _count(runtime, LrsDestination) == 1
 
 
 def test_an_lrs_endpoint_skillbite_would_not_call_is_refused_beside_it(local: Any, runtime: Any) -> None:

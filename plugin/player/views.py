@@ -8,7 +8,7 @@ graded but never saved.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
@@ -238,8 +238,12 @@ def _require_open(launch: LaunchSession, slug: str, version: VersionView, rows: 
     """The nugget's state, or 403 when it is locked: a write to a locked nugget is refused like its page."""
     state = next(s for s in _states(launch, slug, version, rows) if s.nugget.key == key)
     if state.status == LOCKED:
-        abort(403, description="Finish these first: " + ", ".join(state.missing) + ".")
+        _refuse_locked(state.missing)
     return state
+
+
+def _refuse_locked(missing: tuple[str, ...]) -> NoReturn:
+    abort(403, description="Finish these first: " + ", ".join(missing) + ".")
 
 
 @bp.get("/learn/c/<slug>/n/<key>")
@@ -268,17 +272,15 @@ def answer(slug: str, key: str) -> BaseResponse:
     try:
         if learner is None or enrolment is None:
             return _render_nugget(slug, key, preview_result=progress.grade(nugget_, _answers(request.form)))
-        state = _require_open(launch, slug, version, rows, key)
-        # open with prerequisites unmet: the content of this launch's link (plugin.player.locks)
         progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows,
-                                opened_by_link=bool(state.missing))
+                                state=_require_open(launch, slug, version, rows, key))
     except progress.AnswersIncomplete as exc:
         # nothing graded or counted: the page comes back with what was typed, and what to fix
         page = _render_nugget(slug, key, kept=(exc.responses, exc.hints))
         page.status_code = 422
         return page
     except progress.NotAvailable as exc:
-        abort(403, description="Finish these first: " + ", ".join(exc.missing) + ".")
+        _refuse_locked(exc.missing)
     except progress.AttemptsExhausted:
         pass  # nothing more to record; the page shows the last result
     db().commit()

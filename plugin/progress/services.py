@@ -22,7 +22,7 @@ from plugin.db import table_of, utcnow
 from plugin.db_driver import DriverStatement
 from plugin.events import LearningEvent, publish
 from plugin.progress.models import Enrolment, ItemResponse, NuggetProgress, Sitting
-from plugin.progress.pathway import DONE, pathway, percent_done, rule_met
+from plugin.progress.pathway import DONE, LOCKED, NuggetState, pathway, percent_done, rule_met
 
 # Time on task: the gap since the last page view or heartbeat counts, up to MAX_GAP; a longer gap
 # means the learner was away, and counts nothing. The client never reports durations.
@@ -301,17 +301,18 @@ def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) ->
 def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,
                    answers: Mapping[str, Mapping[str, list[str]]],
                    rows: Mapping[str, NuggetProgress] | None = None, *,
-                   opened_by_link: bool = False) -> AttemptResult:
+                   state: NuggetState | None = None) -> AttemptResult:
     """Grade one attempt at a nugget's quiz on the server and record it. ``rows``: the enrolment's
     :func:`progress_rows` when the caller has just loaded them in this transaction (saves a query).
-    ``opened_by_link``: the launch's LMS link names this nugget and the player opened it whatever its
-    prerequisites (plugin.player.locks), so they are not required here."""
+    ``state``: the nugget's state as the caller's launch sees it (the player's, plugin.player.locks, which
+    opens what the launch's LMS link names); the course's own locks when not given."""
     version = load_version(session, enrolment.version_id)
     if rows is None:
         rows = progress_rows(session, learner, enrolment)
-    state = next(s for s in pathway(version, {k: r for k, r in rows.items() if r.completed_at})
-                 if s.nugget.key == nugget.key)
-    if state.missing and not opened_by_link:
+    if state is None:
+        state = next(s for s in pathway(version, {k: r for k, r in rows.items() if r.completed_at})
+                     if s.nugget.key == nugget.key)
+    if state.status == LOCKED:
         raise NotAvailable(state.missing)
     row = rows.get(nugget.key) or view_nugget(session, learner, enrolment, nugget, rows)
     if row.passed or (nugget.max_attempts and row.attempts >= nugget.max_attempts):

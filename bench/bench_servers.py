@@ -6,7 +6,8 @@
   gunicorn gthread (the settings Skillbite had on gunicorn) or under granian with Skillbite's settings
   (bench/reference/serve.py).
 * The floor (bench/reference/floor_tool.py): the same two requests per launch under granian with
-  Skillbite's settings, with none of the work done, to show what the server and Flask alone cost.
+  Skillbite's settings, with none of the work done, to show what the server and Flask alone cost; and
+  the minimum (bench/reference/minimum_tool.py): the floor plus the checks LTI 1.3 requires of any tool.
 
 Both servers are a main process and worker processes forked from it; a server's CPU is that of every
 process in its tree.
@@ -160,11 +161,11 @@ def start_skillbite(platform: BenchPlatform, workdir: Path, workers: int, databa
 
 def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_url: str,
                     server: Literal["gunicorn", "granian"] = "gunicorn",
-                    app: Literal["pylti1p3", "floor"] = "pylti1p3") -> Server:
+                    app: Literal["pylti1p3", "floor", "minimum"] = "pylti1p3") -> Server:
     """The PyLTI1p3 reference under ``server``: named ``pylti1p3`` on gunicorn, ``pylti1p3-granian`` on
-    granian; or the floor app (``app="floor"``), named ``floor``."""
+    granian; or the floor or minimum app (``app="floor"`` or ``"minimum"``), named after it."""
     suffix = "" if server == "gunicorn" else f"-{server}"  # the gunicorn run keeps its earlier names
-    name = "floor" if app == "floor" else f"pylti1p3{suffix}"
+    name = app if app != "pylti1p3" else f"pylti1p3{suffix}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     key_file = workdir / f"{name}-tool-key.pem"
@@ -182,6 +183,7 @@ def start_reference(platform: BenchPlatform, workdir: Path, workers: int, cache_
         "BENCH_REF_PRIVATE_KEY_FILE": str(key_file),
         "BENCH_REF_SECRET": secrets.token_hex(32),
         "BENCH_REF_CACHE": cache_url,
+        "BENCH_MIN_DB": str(workdir / f"{name}.db"),
     }
     log_path = workdir / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115 (closed by Server.stop)

@@ -21,7 +21,10 @@ record, the same reference under granian with Skillbite's settings, so the share
 from the server alone is visible (``--reference-servers gunicorn`` leaves it out). And the floor
 (bench/reference/floor_tool.py): the same two requests per launch, served like Skillbite by a Flask app
 that checks and stores nothing. Its CPU is what the server and Flask cost before any launch work, so
-"floor/ref" shows how much of the CPU goal the stack itself takes (``--no-floor`` leaves it out).
+"floor/ref" shows how much of the CPU goal the stack itself takes (``--no-floor`` leaves it out). And the
+minimum (bench/reference/minimum_tool.py): the floor plus only what the Security Framework requires of
+any tool (state and nonce kept in SQLite and spent once, the id_token's signature and claims checked),
+so "minimum/ref" is a lower bound for any tool on this stack (``--no-minimum`` leaves it out).
 
     .venv/bin/python bench/launch.py                # SQLite, Redis launch cache for the reference
     .venv/bin/python bench/launch.py --db postgresql --profile
@@ -214,17 +217,19 @@ def print_table(phases: list[Phase], ratios: list[dict[str, object]]) -> None:
         print()
         print(f"{'c':>3} {'CPU ours/ref':>13} {'goal':>6} {'p99 ours/ref':>13} {'goal':>6}"
               f" {'CPU vs ref on granian':>22} {'p99 vs ref on granian':>22}"
-              f" {'CPU floor/ref':>14} {'ours-floor ms':>14}")
+              f" {'CPU floor/ref':>14} {'CPU minimum/ref':>16} {'ours-floor ms':>14}")
         nan = float("nan")
         for r in ratios:
             print(f"{r['concurrency']:>3} {r['cpu_ratio']:>13.2f} {'ok' if r['cpu_goal_met'] else 'MISS':>6} "
                   f"{r['p99_ratio']:>13.2f} {'ok' if r['p99_goal_met'] else 'MISS':>6}"
                   f" {r.get('cpu_ratio_vs_reference_on_granian', nan):>22.2f}"
                   f" {r.get('p99_ratio_vs_reference_on_granian', nan):>22.2f}"
-                  f" {r.get('floor_cpu_ratio', nan):>14.2f} {r.get('launch_work_cpu_ms', nan):>14.3f}")
+                  f" {r.get('floor_cpu_ratio', nan):>14.2f} {r.get('minimum_cpu_ratio', nan):>16.2f}"
+                  f" {r.get('launch_work_cpu_ms', nan):>14.3f}")
         print(f"(goals, against the reference on gunicorn: CPU per launch ours/ref <= {CPU_GOAL}, "
-              f"p99 ours/ref <= {P99_GOAL}; the granian and floor columns are for the record: the floor is "
-              "Flask on Skillbite's server doing none of the work, and ours-floor is the launch's own work)")
+              f"p99 ours/ref <= {P99_GOAL}; the granian, floor and minimum columns are for the record: the floor "
+              "is Flask on Skillbite's server doing none of the work, the minimum adds only the checks LTI 1.3 "
+              "requires, and ours-floor is the launch's own work)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="servers for the reference: gunicorn (the goals' baseline) and/or granian")
     parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure the floor: Flask on Skillbite's server doing none of the work")
+    parser.add_argument("--minimum", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the minimum: the floor plus the checks LTI 1.3 requires")
     parser.add_argument("--profile", action="store_true",
                         help="after the measured phases, profile each server with py-spy in an extra phase")
     parser.add_argument("--profile-launches", type=int, default=400)
@@ -276,9 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("both", "pylti1p3"):
             for name in (n.strip() for n in args.reference_servers.split(",") if n.strip()):
                 servers.append(start_reference(platform, workdir, args.workers, ref_cache, server=name))
-        if args.floor:
-            servers.append(start_reference(platform, workdir, args.workers, ref_cache, server="granian",
-                                           app="floor"))
+        for app, wanted in (("floor", args.floor), ("minimum", args.minimum)):
+            if wanted:
+                servers.append(start_reference(platform, workdir, args.workers, ref_cache, server="granian",
+                                               app=app))
         print(f"Servers: {', '.join(f'{s.name} {s.base_url}' for s in servers)}; {args.workers} workers each; "
               f"Skillbite on {args.db} under `skillbite run` (granian); reference cache "
               f"{ref_cache.split('://')[0]}; {os.cpu_count()} CPUs shared with the load generator.")
@@ -330,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         if floor is not None:  # the stack's own share: the floor's CPU against the reference's
             ratio["floor_cpu_ratio"] = round(floor.server_cpu_ms_per_launch / ref.server_cpu_ms_per_launch, 3)
             ratio["launch_work_cpu_ms"] = round(ours.server_cpu_ms_per_launch - floor.server_cpu_ms_per_launch, 3)
+        minimum = by_key.get(("minimum", concurrency))
+        if minimum is not None:  # a lower bound for any tool that does the required checks on this stack
+            ratio["minimum_cpu_ratio"] = round(minimum.server_cpu_ms_per_launch / ref.server_cpu_ms_per_launch, 3)
         ratios.append(ratio)
     print_table(phases, ratios)
     failed = sum(p.failures for p in phases)
@@ -341,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "servers": "skillbite: `skillbite run` (granian, plugin/server.py); pylti1p3: gunicorn gthread "
                        "(bench/reference/serve.py); pylti1p3-granian: granian with plugin/server.py's settings; "
-                       "floor: bench/reference/floor_tool.py (no work done) on granian with those settings",
+                       "floor: bench/reference/floor_tool.py (no work done) on granian with those settings; "
+                       "minimum: bench/reference/minimum_tool.py (only the required checks), likewise",
             "skillbite_db": args.db, "reference_cache": ref_cache.split("://")[0],
             "learners": args.learners, "warmup": args.warmup, "platform_jwks_fetches": platform.jwks_hits,
             "load_generator": "requests.Session per virtual user (thread), keep-alive, in the bench process",

@@ -6,9 +6,10 @@ Skillbite's settings.
 * ``--server granian``: granian as ``skillbite run`` runs it (``plugin.server``: its server class and
   ``server_settings``), so the reference can also be compared with Skillbite on the same server. Only the
   server is shared: the reference app is served as it is, without Skillbite's WSGI middleware.
-* ``--app floor``: bench/reference/floor_tool.py, the same exchange with none of the work done.
+* ``--app floor``: bench/reference/floor_tool.py, the same exchange with none of the work done;
+  ``--app minimum``: bench/reference/minimum_tool.py, the floor plus the checks LTI 1.3 requires.
 
-    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2 [--server granian] [--app floor]
+    python bench/reference/serve.py --bind 127.0.0.1:8001 --workers 2 [--server granian] [--app floor|minimum]
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def gunicorn_settings() -> dict[str, Any]:
     return settings
 
 
-APPS = {"pylti1p3": "pylti1p3_tool", "floor": "floor_tool"}  # --app: the module whose create_app() is served
+# --app: the module whose create_app() is served
+APPS = {"pylti1p3": "pylti1p3_tool", "floor": "floor_tool", "minimum": "minimum_tool"}
 
 
 def serve_gunicorn(bind: str, workers: int, module: str) -> None:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Nugget
 from plugin.events import LearningEvent, subscribe
-from plugin.plan.models import LearningDay, LearningPlan, NuggetCompletion
-from plugin.plan.services import ZONE_ERRORS
-
-
-def local_day(session: Session, platform_id: int, user_id: int, when: dt.datetime) -> dt.date:
-    """The calendar day of ``when`` where the learner lives (their plan's time zone, else UTC)."""
-    plan = session.get(LearningPlan, (platform_id, user_id))
-    try:
-        zone = ZoneInfo(plan.timezone) if plan is not None else dt.UTC
-    except ZONE_ERRORS:
-        zone = dt.UTC
-    return when.astimezone(zone).date()
+from plugin.plan.models import LearningDay, NuggetCompletion
+from plugin.plan.zones import local_day
 
 
 def add_minutes(session: Session, platform_id: int, user_id: int, when: dt.datetime, minutes: float, *,

@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from plugin.db import utcnow
 from plugin.plan.catalog import current_catalog, fingerprint_columns
 from plugin.plan.models import LearningDay, LearningPlan, NuggetCompletion
 from plugin.plan.recommend import Catalog, LearnerState, Recommendation, Target, plan_session, rank
+from plugin.plan.zones import ZONE_ERRORS, zone_of
 from plugin.progress.models import Enrolment
 from plugin.review.services import SESSION_CARDS, due_count_query
 from plugin.skills.models import LearnerRole, RoleSkill, Skill, SkillEstimate
@@ -26,9 +27,6 @@ from plugin.skills.models import LearnerRole, RoleSkill, Skill, SkillEstimate
 DEFAULT_DAYS = [1, 2, 3, 4, 5]
 REVIEW_MINUTES_PER_CARD = 0.5
 SLOT = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")  # with fullmatch: "$" would let "09:00\n" through
-# What ZoneInfo raises for a name that is no zone: unknown, "../x" or a NUL (ValueError), a directory such as
-# "Europe" or a name too long for the file system (OSError).
-ZONE_ERRORS = (ZoneInfoNotFoundError, ValueError, OSError)
 
 
 class PlanInvalid(ValueError):
@@ -96,13 +94,6 @@ def learner_state(session: Session, platform_id: int, user_id: int) -> LearnerSt
 def _open_enrolments(platform_id: int, user_id: int) -> tuple[sa.ColumnElement[bool], ...]:
     """The learner's courses opened and not finished (a pathway they started, for the depth rule)."""
     return (Enrolment.platform_id == platform_id, Enrolment.user_id == user_id, Enrolment.completed_at.is_(None))
-
-
-def zone_of(plan: LearningPlan) -> dt.tzinfo:
-    try:
-        return ZoneInfo(plan.timezone)
-    except ZONE_ERRORS:
-        return dt.UTC
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from plugin.catalog.items import ItemGrade, item_type
 from plugin.catalog.models import Nugget, QuizItem
 from plugin.db import utcnow
 from plugin.events import LearningEvent, publish
+from plugin.plan.zones import start_of_local_day
 from plugin.review.models import ReviewCard, ReviewLog
 
 # Fuzzing off: the due date we show the learner is the one we keep, and tests can compute it with the
@@ -106,9 +107,11 @@ def reviewed_since(session: Session, platform_id: int, user_id: int, since: dt.d
 
 def due_cards(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None,
               limit: int = SESSION_CARDS) -> list[ReviewCard]:
-    """Today's session: the most overdue cards first, up to what is left of today's few minutes."""
+    """Today's session: the most overdue cards first, up to what is left of today's few minutes. "Today" is
+    the learner's calendar day, in their plan's time zone: a learner in Sydney gets a new session in their
+    morning, not at 11:00 when UTC's day begins."""
     now = now or utcnow()
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_day = start_of_local_day(session, platform_id, user_id, now)
     left = max(0, limit - reviewed_since(session, platform_id, user_id, start_of_day))
     if not left:
         return []

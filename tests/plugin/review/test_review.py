@@ -8,9 +8,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import fsrs
+import pytest
 import sqlalchemy as sa
 
 from plugin.db import transaction
+from plugin.plan.services import save_plan
 from plugin.review.models import ReviewCard, ReviewLog
 from plugin.review.services import SESSION_CARDS, answer_review, card_for_answer, due_cards, present
 from plugin.skills.models import SkillEstimate
@@ -123,6 +125,32 @@ def test_the_daily_session_is_a_few_cards(app, launch_as, demo_skills, runtime):
             card_for_answer(session, learner.platform_id, learner.user_id, item, False, 0.0, T0)
         assert len(due_cards(session, learner.platform_id, learner.user_id, T0 + dt.timedelta(days=1))) \
             == SESSION_CARDS
+
+
+@pytest.mark.parametrize(("zone", "reviewed_at", "now", "new_day"), [
+    # Auckland (UTC+13 in November): 23:00 on the 2nd, then 01:00 on the 3rd; UTC's day has not turned
+    ("Pacific/Auckland", dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC), dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC),
+     True),
+    # Los Angeles (UTC-8): 15:00, then 18:00 the same day; UTC's day has turned in between
+    ("America/Los_Angeles", dt.datetime(2026, 11, 2, 23, tzinfo=dt.UTC), dt.datetime(2026, 11, 3, 2, tzinfo=dt.UTC),
+     False),
+])
+def test_the_daily_session_follows_the_learners_day(app, launch_as, demo_skills, runtime, zone, reviewed_at, now,
+                                                     new_day):
+    """A full day's reviews count until midnight where the learner lives (their plan's time zone)."""
+    learner = launch_as("gus")
+    with transaction(runtime.sessions) as session:
+        from plugin.catalog.models import QuizItem
+
+        save_plan(session, learner.platform_id, learner.user_id, weekly_minutes=60, days=[1, 2, 3, 4, 5],
+                  slot="08:30", timezone=zone)
+        cards = [card_for_answer(session, learner.platform_id, learner.user_id, item, False, 0.0, T0)
+                 for item in session.scalars(sa.select(QuizItem))]
+        for card in cards[:SESSION_CARDS]:
+            session.add(ReviewLog(card_id=card.id, source="review", rating=1, correct=False, reviewed_at=reviewed_at))
+    with runtime.sessions() as session:
+        due = due_cards(session, learner.platform_id, learner.user_id, now)
+    assert len(due) == (SESSION_CARDS if new_day else 0)
 
 
 def test_review_feedback_is_formatted_and_the_card_page_has_a_heading(client, app, launch_as, demo_skills,

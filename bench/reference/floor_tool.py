@@ -36,6 +36,19 @@ def _payload(id_token: str) -> dict[str, Any]:
     return claims
 
 
+def login_redirect(auth_url: str, client_id: str, state: str, nonce: str) -> Response:
+    """The OIDC authentication request (Security Framework 1.0 §5.1.1.2) as a redirect, with the state cookie."""
+    query = urlencode({
+        "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
+        "client_id": client_id, "redirect_uri": request.values["target_link_uri"],
+        "login_hint": request.values["login_hint"], "lti_message_hint": request.values["lti_message_hint"],
+        "state": state, "nonce": nonce})
+    response = redirect(f"{auth_url}?{query}", code=302)
+    response.set_cookie(STATE_COOKIE_PREFIX + state, state, max_age=600, path="/", secure=True,
+                        httponly=True, samesite="None")
+    return response
+
+
 def create_app() -> Flask:
     auth_url = os.environ["BENCH_REF_AUTH_URL"]
     client_id = os.environ["BENCH_REF_CLIENT_ID"]
@@ -48,16 +61,7 @@ def create_app() -> Flask:
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Response:
-        state = secrets.token_urlsafe(32)
-        query = urlencode({
-            "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-            "client_id": client_id, "redirect_uri": request.values["target_link_uri"],
-            "login_hint": request.values["login_hint"], "lti_message_hint": request.values["lti_message_hint"],
-            "state": state, "nonce": secrets.token_urlsafe(32)})
-        response = redirect(f"{auth_url}?{query}", code=302)
-        response.set_cookie(STATE_COOKIE_PREFIX + state, state, max_age=600, path="/", secure=True,
-                            httponly=True, samesite="None")
-        return response
+        return login_redirect(auth_url, client_id, secrets.token_urlsafe(32), secrets.token_urlsafe(32))
 
     @app.post("/launch")
     def launch() -> Response:

@@ -29,15 +29,14 @@ import sqlite3
 import threading
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import jwt
 import requests
-from flask import Flask, Response, abort, redirect, request
-from floor_tool import PAGE, STATE_COOKIE_PREFIX
+from flask import Flask, Response, abort, request
+from floor_tool import PAGE, STATE_COOKIE_PREFIX, login_redirect
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-LIFETIME = 600
+LIFETIME = 600  # seconds a state lives, as the floor's state cookie
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS launch_state (state TEXT PRIMARY KEY, nonce TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS used_nonce (nonce TEXT PRIMARY KEY, expires_at REAL NOT NULL);
@@ -76,15 +75,7 @@ def create_app() -> Flask:
         with connection:  # commits on leaving
             connection.execute("BEGIN")
             connection.execute("INSERT INTO launch_state VALUES (?, ?, ?)", (state, nonce, time.time() + LIFETIME))
-        query = urlencode({
-            "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-            "client_id": client_id, "redirect_uri": request.values["target_link_uri"],
-            "login_hint": request.values["login_hint"], "lti_message_hint": request.values["lti_message_hint"],
-            "state": state, "nonce": nonce})
-        response = redirect(f"{auth_url}?{query}", code=302)
-        response.set_cookie(STATE_COOKIE_PREFIX + state, state, max_age=LIFETIME, path="/", secure=True,
-                            httponly=True, samesite="None")
-        return response
+        return login_redirect(auth_url, client_id, state, nonce)
 
     @app.post("/launch")
     def launch() -> Response:

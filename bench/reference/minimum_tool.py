@@ -33,7 +33,7 @@ from typing import Any
 import jwt
 import requests
 from flask import Flask, Response, abort, request
-from floor_tool import PAGE, STATE_COOKIE_PREFIX, login_redirect
+from floor_tool import STATE_COOKIE_PREFIX, bare_app, login_redirect
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LIFETIME = 600  # seconds a state lives, as the floor's state cookie
@@ -61,12 +61,7 @@ def create_app() -> Flask:
             local.connection = connection
         return connection
 
-    app = Flask(__name__)
-    page = app.jinja_env.from_string(PAGE)
-
-    @app.get("/healthz")
-    def healthz() -> str:
-        return "ok"
+    app, page = bare_app()
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Response:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import LaunchError
@@ -43,15 +44,29 @@ PLAIN: dict[int, tuple[str, str]] = {
 }
 
 
+def _discard_uncommitted() -> None:
+    """Roll back the request's session before the error page reads from it (its navigation does): after a
+    failed flush SQLAlchemy refuses every query until then. Teardown would roll it back anyway."""
+    session = g.get("db")
+    if session is not None:
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # a connection that broke: the page gets a fresh session
+            log.warning("rolling back before an error page failed", exc_info=True)
+            g.pop("db").invalidate()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LaunchError)
     def launch_error(exc: LaunchError) -> Response:
+        _discard_uncommitted()
         event(log, "launch rejected", logging.WARNING, code=exc.code, path=request.path)
         return error_response(exc.status, "This launch could not be completed", exc.message, exc.hint,
                               exc.code)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        _discard_uncommitted()
         status = exc.code or 500
         title, message = exc.name, exc.description or ""
         if message == type(exc).description and status in PLAIN:  # werkzeug's stock words, not a view's own
@@ -61,6 +76,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.path)
+        _discard_uncommitted()
         return error_response(500, "Something went wrong on our side",
                               "The error was logged. Please try again in a moment.",
                               "If it keeps happening, tell your LMS administrator the time it happened.",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.plugin.player.launches import launch_as  # noqa: F401 (a fixture)
 from tests.support.browser import FlaskClientBrowser
 from tests.support.platform import StrictPlatform
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from plugin.platforms.models import Platform
+from plugin.web.context import db
 from tests.support.browser import FlaskClientBrowser
 
 from .helpers import TOOL_BASE
@@ -74,3 +76,21 @@ def test_pages_the_app_has_no_words_for_still_speak_plainly(client):
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Page not found" in missing.text
     assert "The requested URL was not found on the server" not in missing.text
+
+
+def test_the_error_page_shows_after_a_failed_flush_in_a_launch(app, client, launch_as):
+    """A view whose flush failed leaves the session refusing queries until rolled back; the error page
+    reads the launch for its navigation, so the handler rolls back first, and the learner gets the page."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the handler answers, not the test client
+
+    def broken() -> str:
+        db().add(Platform())  # no issuer, no client_id: NOT NULL fails at flush
+        db().flush()
+        return "unreachable"
+
+    app.add_url_rule("/test/broken-flush", view_func=broken)
+    learner = launch_as("ann")
+    response = client.get("/test/broken-flush", query_string=learner.q())
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert 'href="/learn/courses?lt=' in response.text  # the launch's navigation, read after the rollback

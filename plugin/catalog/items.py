@@ -7,17 +7,20 @@ grade it (only ever on the server) and what the player may show (never the answe
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import regex
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plugin.web.numbers import whole_number
 from plugin.xapi.activities import Interaction
+
+log = logging.getLogger("skillbite.catalog")
 
 ITEM_TYPES: dict[str, type[ItemType]] = {}
 
@@ -253,6 +256,31 @@ class Numeric(ItemType):
         return Interaction("numeric", (pattern,))
 
 
+# Python's re backtracks without limit: a pattern with nested repetition took 68 s on a 41-character answer.
+# Patterns run on the `regex` module with a time limit instead; a sane one matches in microseconds.
+PATTERN_SECONDS = 0.05
+
+
+def slow_pattern_probes(pattern: str) -> list[str]:
+    """Answers that make such patterns backtrack, tried once at import so the author hears of it, not a
+    learner: a long run of word characters, then one the pattern may require there (``x`` in ``(\\w|\\w)+x``),
+    then a character that makes the match fail at the very end."""
+    tails = sorted({""} | {c for c in pattern if c.isalnum() or c in ".,;:!?-'"})[:40]
+    return [body + tail + "!" for body in ("a" * 30, "1" * 30, "ab " * 12) for tail in tails]
+
+
+def pattern_matches(pattern: str, answer: str, case_sensitive: bool, raise_on_timeout: bool = False) -> bool:
+    """Whether ``answer`` matches all of ``pattern``; one that runs out of time counts as not matching."""
+    try:
+        return regex.fullmatch(pattern, answer, 0 if case_sensitive else regex.IGNORECASE,
+                               timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        if raise_on_timeout:
+            raise
+        log.warning("a short-answer pattern ran out of time; the answer counts as not matching")
+        return False
+
+
 class ShortText(ItemType):
     name, label = "short_text", "Type a short answer"
     # The answer box's size: a longer answer is refused, not stored, graded or sent to the LRS.
@@ -274,10 +302,18 @@ class ShortText(ItemType):
                 raise ValidationError("give `accepted:` answers or `patterns:` (regular expressions)", "accepted")
             for index, pattern in enumerate(data.get("patterns", [])):
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
+                    regex.compile(pattern)
+                    for probe in slow_pattern_probes(pattern):
+                        pattern_matches(pattern, probe, case_sensitive=False, raise_on_timeout=True)
+                except regex.error as exc:
                     raise ValidationError(f"pattern {index + 1} is not a valid regular expression ({exc})",
                                           "patterns") from None
+                except TimeoutError:
+                    raise ValidationError(
+                        f"pattern {index + 1} takes too long to check on some answers: a repetition inside a "
+                        "repetition, such as `(a|a)+` or `(\\w+\\s?)+`, tries every way to split an answer. "
+                        "Write it with one repetition (for example `[\\w\\s]+`) or list the `accepted:` answers",
+                        "patterns") from None
 
     # Sentence punctuation around an answer ("Listen.", "ALWAYS!", "“ask”") does not make it another answer.
     _AROUND = " \t.,;:!?¡¿\"'“”‘’«»()"
@@ -300,7 +336,7 @@ class ShortText(ItemType):
             return ItemGrade(0.0, False, ["Type an answer."])
         cs = bool(spec["case_sensitive"])
         correct = any(self._norm(answer, cs) == self._norm(a, cs) for a in spec["accepted"]) or any(
-            re.fullmatch(p, answer.strip(), 0 if cs else re.IGNORECASE) for p in spec["patterns"])
+            pattern_matches(p, answer.strip(), cs) for p in spec["patterns"])
         note = spec["feedback_correct"] if correct else spec["feedback_incorrect"]
         return ItemGrade(1.0 if correct else 0.0, correct, [note] if note else [], answer)
 
@@ -431,7 +467,7 @@ def load_item(raw: Any) -> tuple[dict[str, Any] | None, dict[str | int, Any]]:
     if not isinstance(raw, dict):
         return None, {"_schema": ["each item must be a mapping with `id`, `type` and `prompt`"]}
     kind = raw.get("type")
-    if kind not in ITEM_TYPES:
+    if not isinstance(kind, str) or kind not in ITEM_TYPES:
         known = ", ".join(sorted(ITEM_TYPES))
         return None, {"type": [f"unknown item type {kind!r}: use one of {known}"]}
     try:

@@ -46,7 +46,18 @@ def _refuse_unmigrated(engine: Engine) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command's configuration problem (a master key that cannot open what is stored, a missing
+    setting) ends as one "Error: …" line that says what to fix, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Skillbite: micro-learning inside your LMS (LTI 1.3 Advantage)."""
 

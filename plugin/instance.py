@@ -1,8 +1,8 @@
 """The instance's own secrets: the master key that encrypts private keys at rest.
 
 The master key comes from ``SKILLBITE_MASTER_KEY`` or, on first start, is generated into
-``<instance>/master.key`` with mode 0600. There is no constant fallback: a missing key is made, a bad
-one is an error that says what to fix.
+``<instance>/master.key`` with mode 0600. There is no constant fallback: a missing key is made while the
+database holds nothing sealed; a bad one, or a missing one once it does, is an error that says what to fix.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from plugin.config import Config, ConfigError
@@ -41,10 +42,15 @@ class SecretBox:
             ) from None
 
 
-def load_master_key(config: Config) -> bytes:
+def load_master_key(config: Config, create: bool = True) -> bytes:
     if config.master_key:
         return config.master_key.encode()
     path = Path(config.instance_path) / "master.key"
+    if not create and not path.exists():
+        raise ConfigError(
+            f"This database holds secrets sealed with a master key, but there is no master key at {path} and "
+            "SKILLBITE_MASTER_KEY is not set. Set SKILLBITE_INSTANCE_PATH to the instance folder the server "
+            "uses (or SKILLBITE_MASTER_KEY to its key); a new key could not open what is stored.")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: two processes starting at once cannot both write a different key.
@@ -57,4 +63,28 @@ def load_master_key(config: Config) -> bytes:
 
 
 def secret_box(config: Config) -> SecretBox:
-    return SecretBox(load_master_key(config))
+    """The master key's box, checked against a secret the database already holds: a CLI command run with
+    another instance folder or master key must fail here, before it seals a key or password the server
+    cannot open (and before it makes a master key the database was not written with)."""
+    sealed = _sealed_session_secret(config.database_url)
+    box = SecretBox(load_master_key(config, create=sealed is None))
+    if sealed is not None:
+        box.open(sealed)  # ConfigError, saying which key to restore
+    return box
+
+
+def _sealed_session_secret(database_url: str) -> bytes | None:
+    """The installation's sealed session secret (plugin.keys.services), or None on a new database."""
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return None  # do not create the file: `skillbite db upgrade` does
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            value = connection.execute(sa.text(
+                "SELECT value_sealed FROM instance_secret WHERE name = 'session_secret'")).scalar()
+    except sa.exc.DBAPIError:  # not migrated yet: nothing sealed
+        return None
+    finally:
+        engine.dispose()
+    return bytes(value) if value is not None else None

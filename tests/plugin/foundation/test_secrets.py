@@ -78,3 +78,42 @@ def test_healthz_reports_the_database(client) -> None:  # type: ignore[no-untype
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def _keys_rotate(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from plugin.cli import main
+
+    return CliRunner().invoke(main, ["keys", "rotate"], env={"SKILLBITE_LOG_FORMAT": "text", **env})
+
+
+def test_a_command_run_from_another_instance_folder_seals_nothing(tmp_path: Path, database_url: str) -> None:
+    """The master key lives in the instance folder: a CLI command pointed at another one would make a new key
+    and seal with it what the server could never open. It stops, saying what to set, and writes nothing."""
+    upgrade(database_url)
+    _dispose(create_app(_config(tmp_path, database_url)))  # the server's first start: secret, key, master.key
+    elsewhere = tmp_path / "elsewhere"
+    result = _keys_rotate({"SKILLBITE_DATABASE_URL": database_url, "SKILLBITE_BASE_URL": "http://localhost",
+                           "SKILLBITE_INSTANCE_PATH": str(elsewhere)})
+    assert result.exit_code == 1
+    assert "Error: This database holds secrets sealed with a master key" in result.output
+    assert "Set SKILLBITE_INSTANCE_PATH to the instance folder the server uses" in result.output
+    assert not (elsewhere / "master.key").exists()
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ToolKey)).scalar() == 1
+    engine.dispose()
+
+
+def test_a_command_with_another_master_key_seals_nothing(tmp_path: Path, database_url: str) -> None:
+    upgrade(database_url)
+    _dispose(create_app(_config(tmp_path, database_url)))
+    result = _keys_rotate({"SKILLBITE_DATABASE_URL": database_url, "SKILLBITE_BASE_URL": "http://localhost",
+                           "SKILLBITE_INSTANCE_PATH": str(tmp_path / "instance"),
+                           "SKILLBITE_MASTER_KEY": Fernet.generate_key().decode()})
+    assert result.exit_code == 1 and "Error: A stored secret cannot be decrypted" in result.output
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(ToolKey)).scalar() == 1
+    engine.dispose()

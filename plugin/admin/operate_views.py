@@ -18,7 +18,7 @@ from plugin.credentials.services import CredentialError, revoke_credential
 from plugin.outbox import services as outbox
 from plugin.platforms.services import PlatformError, list_platforms
 from plugin.web.context import db, runtime
-from plugin.web.numbers import whole_number
+from plugin.web.numbers import DATABASE_ID_MAX, whole_number
 from plugin.xapi import services as xapi
 from plugin.xapi.vocabulary import VERBS
 
@@ -46,10 +46,10 @@ def delivery() -> tuple[str, int]:
 @console_page
 def delivery_replay() -> BaseResponse | tuple[str, int]:
     raw = request.form.getlist("id")
-    try:
-        ids = [int(value) for value in raw]
-    except ValueError:
-        abort(400, description="Message ids are whole numbers.")
+    ids = [i for value in raw if (i := whole_number(value.strip())) is not None]
+    if len(ids) != len(raw):  # not a number, or larger than any id: no parked message has it
+        abort(400, description="Message ids are the numbers listed under Parked messages; go back, tick the "
+                               "messages to send again and replay them.")
     kind = request.form.get("kind") or None
     every = request.form.get("all") == "1"
     if not ids and not every:
@@ -93,7 +93,12 @@ PAGE = 25  # rows per page of the statement log and the credentials: a phone scr
 
 
 def _offset() -> int:
-    return max(request.args.get("offset", 0, type=int) or 0, 0)
+    """Rows to skip: 0 unless a whole number; past every row (an empty page) when larger than any row count."""
+    raw = request.args.get("offset", "").strip()
+    value = whole_number(raw)
+    if value is None and raw.isascii() and raw.isdigit():  # too many digits for the database's OFFSET
+        return DATABASE_ID_MAX
+    return value or 0
 
 
 @bp.get("/statements")
@@ -146,7 +151,7 @@ def content_owner(course_id: int) -> BaseResponse | tuple[str, int]:
 @bp.get("/activity")
 @console_page
 def activity_log() -> tuple[str, int]:
-    before = request.args.get("before", type=int)
+    before = whole_number(request.args.get("before", "").strip())  # not an entry id (or too large): ignored
     entries, older = audit.recent(db(), viewer().platform_id, before=before)
     return page("activity.html", entries=entries, older=older)
 

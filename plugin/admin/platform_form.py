@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from lti.outbound import OutboundPolicy
-from plugin.platforms.models import Platform
+from plugin.platforms.models import Deployment, Platform
+from plugin.platforms.services import column_length
 from plugin.saved_urls import saving_problem
 
 
@@ -35,20 +36,24 @@ class Field:
 
 FIELDS = (
     Field("name", "Name", "How this console names the platform, e.g. Acme Moodle. Optional: the Platform ID's "
-          "host name otherwise.", max_length=200),
+          "host name otherwise.", max_length=column_length(Platform, "name")),
     Field("issuer", "Platform ID (issuer)", "Moodle: Platform ID in the tool's View configuration details (your "
-          "Moodle's address). Canvas: https://canvas.instructure.com.", "https://moodle.acme.example"),
+          "Moodle's address). Canvas: https://canvas.instructure.com.", "https://moodle.acme.example",
+          column_length(Platform, "issuer")),
     Field("client_id", "Client ID", "Moodle: Client ID in the tool's configuration details. Canvas: the developer "
-          "key's Client ID (the number in its Details column)."),
+          "key's Client ID (the number in its Details column).", max_length=column_length(Platform, "client_id")),
     Field("auth_login_url", "Authentication request URL", "Moodle: ends in /mod/lti/auth.php. Canvas: "
-          "https://sso.canvaslms.com/api/lti/authorize_redirect.", "https://moodle.acme.example/mod/lti/auth.php"),
+          "https://sso.canvaslms.com/api/lti/authorize_redirect.", "https://moodle.acme.example/mod/lti/auth.php",
+          column_length(Platform, "auth_login_url")),
     Field("auth_token_url", "Access token URL", "Moodle: ends in /mod/lti/token.php. Canvas: "
-          "https://sso.canvaslms.com/login/oauth2/token.", "https://moodle.acme.example/mod/lti/token.php"),
+          "https://sso.canvaslms.com/login/oauth2/token.", "https://moodle.acme.example/mod/lti/token.php",
+          column_length(Platform, "auth_token_url")),
     Field("key_set_url", "Public keyset URL", "Moodle: ends in /mod/lti/certs.php. Canvas: "
-          "https://sso.canvaslms.com/api/lti/security/jwks.", "https://moodle.acme.example/mod/lti/certs.php"),
+          "https://sso.canvaslms.com/api/lti/security/jwks.", "https://moodle.acme.example/mod/lti/certs.php",
+          column_length(Platform, "key_set_url")),
     Field("deployment_ids", "Deployment ID", "Moodle: Deployment ID in the tool's configuration details. Canvas: "
           "shown for each installation of the app; or leave empty and record them on their first launch "
-          "(below). Several: one per line."),
+          "(below). Several: one per line.", max_length=column_length(Deployment, "deployment_id")),
 )
 POLICY = Field("policy", "Unknown deployment ids", "Canvas makes a new deployment id each time the app is "
                "installed in an account or course; Moodle keeps one per tool.")
@@ -77,6 +82,19 @@ def field_problem(field: Field, value: str) -> str | None:
     return None
 
 
+def deployment_ids(form: MultiDict[str, str]) -> list[str]:
+    """The Deployment IDs typed: one per line (or separated by commas)."""
+    return [d.strip() for d in form.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()]
+
+
+def _deployment_ids_problem(form: MultiDict[str, str]) -> str | None:
+    field = BY_NAME["deployment_ids"]
+    longest = max((len(d) for d in deployment_ids(form)), default=0)
+    if longest > field.max_length:
+        return f"Each {field.label} must be at most {field.max_length} characters (one has {longest})."
+    return None
+
+
 def _field_problems(names: Iterable[str], form: MultiDict[str, str], policy: OutboundPolicy,
                     saved: Mapping[str, str] | None = None) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -100,6 +118,8 @@ def problems(session: Session, form: MultiDict[str, str], policy: OutboundPolicy
     """
     given_name = ("name",) if form.get("name", "").strip() else ()  # optional, but not longer than its column
     found = _field_problems((*given_name, *REQUIRED), form, policy)
+    if problem := _deployment_ids_problem(form):
+        found["deployment_ids"] = problem
     if not found and _registered(session, form.get("issuer", "").strip(), form.get("client_id", "").strip()):
         found["client_id"] = ("This Platform ID (issuer) and Client ID are already registered: the platform is "
                               "in the list above.")

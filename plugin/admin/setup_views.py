@@ -75,7 +75,7 @@ def platform_add() -> Response | tuple[str, int]:
         errors["policy"] = str(exc)
     if errors:  # WCAG 3.3.1: each problem next to its field, and a summary linking to them
         return _platforms_page(422, errors, dict(f))
-    deployments = [d.strip() for d in f.get("deployment_ids", "").replace(",", "\n").splitlines() if d.strip()]
+    deployments = platform_form.deployment_ids(f)
     try:
         added = add_platform(db(), issuer=f.get("issuer", "").strip(), client_id=f.get("client_id", "").strip(),
                              auth_login_url=f.get("auth_login_url", "").strip(),
@@ -248,7 +248,7 @@ def lrs_add() -> Response | tuple[str, int]:
     platform_id = scope if scope is not None else whole_number(f.get("platform_id", "").strip())
     try:
         added = xapi.add_destination(
-            db(), runtime().box, name=f.get("name", "").strip() or f.get("endpoint", "").strip(),
+            db(), runtime().box, name=f.get("name", "").strip() or lrs_form.default_name(f),
             endpoint=f.get("endpoint", "").strip(), username=f.get("username", "").strip(),
             password=f.get("password", ""), xapi_version=f.get("xapi_version", "1.0.3"),
             batch_size=lrs_form.batch_size(f) or 0, platform_id=platform_id,

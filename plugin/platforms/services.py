@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti.storage import DeploymentPolicy, PlatformRegistration
-from plugin.db import table_of
+from plugin.db import Base, table_of
 from plugin.db_driver import DriverStatement
 from plugin.platforms.models import Deployment, Platform
 
@@ -23,7 +23,21 @@ class PlatformError(ValueError):
 def _url_problem(name: str, value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        return f"{name} must be an absolute http(s) URL, got {value!r}"
+        return f"{name} must be an absolute http(s) URL, got {value[:200]!r}"
+    return None
+
+
+def column_length(model: type[Base], column: str) -> int:
+    """The length of a ``String(n)`` column, so checks follow the model."""
+    column_type = table_of(model).c[column].type
+    assert isinstance(column_type, sa.String) and column_type.length, f"{model.__name__}.{column} has no length"
+    return column_type.length
+
+
+def _length_problem(name: str, value: str | None, model: type[Base], column: str) -> str | None:
+    limit = column_length(model, column)
+    if value is not None and len(value) > limit:
+        return f"{name} must be at most {limit} characters, got {len(value)}"
     return None
 
 
@@ -48,10 +62,20 @@ def add_platform(
                 if (problem := _url_problem(field, value))]
     if not client_id.strip():
         problems.append("client_id must not be empty")
+    deployment_ids = list(dict.fromkeys(deployment_ids))
+    # Longer values than the columns hold would fail the INSERT (DataError on PostgreSQL).
+    problems += [problem for field, value, column in (
+        ("name", name, "name"), ("issuer", issuer, "issuer"), ("client_id", client_id, "client_id"),
+        ("auth login URL", auth_login_url, "auth_login_url"), ("auth token URL", auth_token_url, "auth_token_url"),
+        ("JWKS URL", key_set_url, "key_set_url"), ("token audience", token_audience, "token_audience"),
+        ("product", product, "product"), ("registered_by", registered_by, "registered_by"),
+    ) if (problem := _length_problem(field, value, Platform, column))]
+    problems += [problem for deployment_id in deployment_ids
+                 if (problem := _length_problem("a deployment_id", deployment_id, Deployment, "deployment_id"))]
     if problems:
         raise PlatformError("; ".join(problems) + ".")
     platform = Platform(
-        name=name or urlsplit(issuer).netloc,
+        name=name or urlsplit(issuer).netloc[: column_length(Platform, "name")],
         issuer=issuer,
         client_id=client_id,
         auth_login_url=auth_login_url,
@@ -62,7 +86,7 @@ def add_platform(
         registered_by=registered_by,
         product=product,
     )
-    platform.deployments = [Deployment(deployment_id=d) for d in dict.fromkeys(deployment_ids)]
+    platform.deployments = [Deployment(deployment_id=d) for d in deployment_ids]
     try:
         with session.begin_nested():
             session.add(platform)

@@ -18,6 +18,7 @@ from plugin.instance import SecretBox
 from plugin.launch.models import LaunchSession, User
 from plugin.outbox.services import NewMessage, enqueue_many, release_held
 from plugin.platforms.models import Platform
+from plugin.platforms.services import column_length
 from plugin.xapi.activities import current_catalog
 from plugin.xapi.models import XAPI_VERSIONS, LrsDestination, XapiPlatformSettings, XapiStatement
 from plugin.xapi.statements import BuiltStatement, LaunchContext, Learner, build_statement
@@ -142,13 +143,23 @@ def add_destination(session: Session, box: SecretBox, *, name: str, endpoint: st
         raise XapiError("A deployment-scoped LRS needs its platform too (--platform-id).")
     if platform_id is not None and session.get(Platform, platform_id) is None:
         raise XapiError(f"There is no platform {platform_id}. See `skillbite platform list`.")
+    endpoint = _endpoint(endpoint)
+    # Longer values than the columns hold would fail the INSERT (DataError on PostgreSQL): every one at once.
+    too_long = [f"{label} must be at most {limit} characters, got {len(value)}"
+                for label, value, column in (("The LRS name", name, "name"),
+                                             ('The LRS endpoint (with its ending "/")', endpoint, "endpoint"),
+                                             ("The key (username)", username, "username"),
+                                             ("The deployment id", deployment_id, "deployment_id"))
+                if value is not None and len(value) > (limit := column_length(LrsDestination, column))]
+    if too_long:
+        raise XapiError("; ".join(too_long) + ".")
     existing = session.scalar(sa.select(LrsDestination).where(
         LrsDestination.platform_id.is_(None) if platform_id is None else LrsDestination.platform_id == platform_id,
         LrsDestination.deployment_id.is_(None) if deployment_id is None
         else LrsDestination.deployment_id == deployment_id))
     if existing is not None:
         raise XapiError(f"LRS {existing.id} ({existing.name}) already serves this scope; remove it first.")
-    destination = LrsDestination(name=name, endpoint=_endpoint(endpoint), username=username,
+    destination = LrsDestination(name=name, endpoint=endpoint, username=username,
                                  password_sealed=box.seal(password.encode()), xapi_version=xapi_version,
                                  batch_size=batch_size, platform_id=platform_id, deployment_id=deployment_id)
     session.add(destination)

@@ -33,6 +33,8 @@ REQUIRED_CONFIGURATION_FIELDS = (
     "token_endpoint_auth_methods_supported",
     PLATFORM_CONFIGURATION,
 )
+# The endpoints the tool stores and later calls (logins, token requests, key fetches, the registration).
+URL_CONFIGURATION_FIELDS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
 DEFAULT_CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
 
 
@@ -90,6 +92,24 @@ def _field_error(field: str) -> RegistrationError:
     )
 
 
+def _is_absolute_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def _url_field_error(field: str, value: str) -> RegistrationError:
+    return RegistrationError(
+        "invalid_configuration_url",
+        f"The platform's OpenID configuration gives {field} as {value[:200]!r}, which is not an absolute "
+        "http(s) URL.",
+        "LTI Dynamic Registration 1.0 §3.4.1: the platform's endpoints are URLs. Check the LMS's site URL "
+        "(Moodle: $CFG->wwwroot) and its LTI settings, then start the registration again.",
+    )
+
+
 def fetch_platform_configuration(openid_configuration_url: str, http: HttpClient) -> dict[str, Any]:
     """GET and validate the platform's OpenID configuration (§3.4, §3.5.1)."""
     try:
@@ -123,6 +143,9 @@ def fetch_platform_configuration(openid_configuration_url: str, http: HttpClient
         )
         if not isinstance(value, expected_type) or not value:
             raise _field_error(field)
+    for field in URL_CONFIGURATION_FIELDS:
+        if not _is_absolute_http_url(config[field]):
+            raise _url_field_error(field, config[field])
     if not _issuer_matches(config["issuer"], openid_configuration_url):
         raise RegistrationError(
             "issuer_mismatch",

@@ -10,9 +10,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from lti.registration import fetch_platform_configuration
 from plugin.admin import audit
 from plugin.logs import event
+from plugin.platforms.services import PlatformError
 from plugin.registration import gate, invites
 from plugin.registration.services import canvas_configuration, register_with_platform, tool_description
 from plugin.web.context import db, runtime
+from plugin.web.errors import error_response
 
 bp = Blueprint("registration", __name__, template_folder="templates")
 log = logging.getLogger("skillbite.registration")
@@ -48,7 +50,7 @@ def start() -> str:
 
 
 @bp.post("/lti/register")
-def finish() -> str:
+def finish() -> str | Response:
     """DR 1.0 §3.5–3.6: register, store the platform, then tell the LMS to close (§3.6.3)."""
     try:
         values = _signer().loads(request.form.get("form", ""), max_age=FORM_MAX_AGE_SECONDS)
@@ -57,10 +59,22 @@ def finish() -> str:
                                "registration again from your LMS.")
     link = gate.require_link(values.get(invites.FIELD))
     session = db()
-    platform = register_with_platform(session, runtime().config, runtime().http,
-                                      values["openid_configuration"], values.get("registration_token"),
-                                      name=link.name, before_storing=lambda: gate.use_link(session, link))
-    session.flush()
+    try:
+        platform = register_with_platform(session, runtime().config, runtime().http,
+                                          values["openid_configuration"], values.get("registration_token"),
+                                          name=link.name, before_storing=lambda: gate.use_link(session, link))
+        session.flush()
+    except PlatformError as exc:
+        # The LMS accepted the registration (§3.6) before Skillbite could store it: the LMS now lists a
+        # tool Skillbite does not know. Nothing is stored, so the registration link stays usable.
+        session.rollback()
+        event(log, "platform registration not stored", logging.WARNING, reason=str(exc))
+        return error_response(
+            400, "Your LMS registered Skillbite, but Skillbite could not store the registration",
+            f"Skillbite could not store what your LMS answered: {exc}",
+            "Your LMS now holds a Skillbite registration that does not work: delete it there (Moodle: Site "
+            "administration › Plugins › Manage tools), correct what is named above, then register again.",
+            code="registration_not_stored")
     gate.link_registered(session, link, platform)
     # Whoever opened this page came from the LMS's admin screens; the LMS vouched for them with its token.
     audit.record(session, audit.Actor("platform", f"dynamic registration from {platform.issuer}"),

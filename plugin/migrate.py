@@ -35,11 +35,23 @@ class UnmigratedDatabase(RuntimeError):
     pass
 
 
+def _known_revisions(engine: sa.Engine) -> frozenset[str]:
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def require_current_schema(engine: sa.Engine) -> None:
+    # Said in the operator's words: the script's branch heads mean nothing to someone starting Skillbite.
     current, head = pending_revisions(engine)
-    if current != head:
+    if current == head:
+        return
+    if not current:
+        raise UnmigratedDatabase("This database has no Skillbite schema yet; run `skillbite db upgrade`.")
+    at = ", ".join(sorted(current))
+    if not current <= _known_revisions(engine):  # written by a newer Skillbite: upgrading here cannot help
         raise UnmigratedDatabase(
-            f"The database schema is at {', '.join(sorted(current)) or 'nothing'} but this Skillbite "
-            f"needs {', '.join(sorted(head))}. "
-            "Run `skillbite db upgrade` first."
+            f"This database's schema is at {at}, which this Skillbite does not know: a newer Skillbite "
+            "upgraded it. Run that newer Skillbite (or restore the backup taken before its upgrade)."
         )
+    raise UnmigratedDatabase(f"This database's schema is at {at}, older than this Skillbite; "
+                             "run `skillbite db upgrade`.")

@@ -22,6 +22,8 @@ from plugin.credentials.services import (
 from plugin.db import make_engine, make_sessionmaker, transaction
 from plugin.instance import secret_box
 from plugin.migrate import UnmigratedDatabase, require_current_schema
+from plugin.platforms.models import Platform
+from plugin.web.numbers import DATABASE_ID_MAX
 
 
 @contextmanager
@@ -107,6 +109,9 @@ def list_credentials(limit: int) -> None:
 def rotate(platform_id: int | None) -> None:
     """Sign new credentials with a new key; earlier ones keep verifying (the old key stays published)."""
     with _context() as (settings, sessions), transaction(sessions) as session:
+        # Checked first: a key for a platform that does not exist fails its foreign key with a traceback.
+        if platform_id is not None and (platform_id > DATABASE_ID_MAX or session.get(Platform, platform_id) is None):
+            raise click.ClickException(f"There is no platform {platform_id}. See `skillbite platform list`.")
         key = rotate_key(session, settings.box, platform_id)
         method = settings.verification_method(key)
         audit.record(session, audit.cli_actor(), "credential_key.rotated", method, platform_id=platform_id)

@@ -200,6 +200,13 @@ def _check_deployment(
             "The id_token has no deployment_id claim.",
             "LTI Core 1.3 §5.3.3 requires the deployment_id claim in every launch.",
         )
+    if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH or not deployment_id.isascii():
+        raise LaunchError(
+            "invalid_deployment_id",
+            f"The deployment_id is not up to 255 ASCII characters (it has {len(deployment_id)} characters).",
+            "LTI Core 1.3 §5.3.3: a deployment_id MUST NOT exceed 255 ASCII characters. Check the LMS's "
+            "deployment settings for this tool.",
+        )
     expected = state.get("deployment_id")
     if expected is not None and expected != deployment_id:
         # LTI Core §4.1: lti_deployment_id at login MUST match the launch's deployment_id.
@@ -218,6 +225,8 @@ def _check_deployment(
         "An administrator must add this deployment_id to the platform's registration in Skillbite.",
     )
 
+
+MAX_DEPLOYMENT_ID_LENGTH = 255  # LTI Core 1.3 §5.3.3, and what Skillbite's deployment column holds
 
 # A platform's id_tokens live minutes; one valid for longer still finds its nonce used for a day, and its
 # state, which is single use, was spent at the first launch anyway.

@@ -256,6 +256,16 @@ def test_unknown_deployment_is_recorded_when_the_platform_allows_it(world: World
     assert world.registrations.deployment_known(canvas, "new-deployment")
 
 
+@pytest.mark.parametrize("deployment_id", ["d" * 256, "déploiement"])
+def test_a_deployment_id_over_255_ascii_characters_is_refused_even_where_new_ones_are_recorded(
+        world: World, deployment_id: str) -> None:
+    canvas = replace(world.registration, deployment_policy=DeploymentPolicy.RECORD_FIRST_SEEN)
+    world.registrations.registrations[:] = [canvas]
+    token = world.token(world.payload(**{claims.DEPLOYMENT_ID: deployment_id}))
+    assert rejected(world, token).code == "invalid_deployment_id"
+    assert not world.registrations.deployment_known(canvas, deployment_id)
+
+
 def test_deployment_other_than_the_login_hint(world: World) -> None:
     token = world.token()
     assert rejected(world, token, world.state(deployment_id="other")).code == "deployment_mismatch"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from plugin.platforms.models import Platform
 from plugin.web.context import db
@@ -94,3 +95,16 @@ def test_the_error_page_shows_after_a_failed_flush_in_a_launch(app, client, laun
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text
     assert 'href="/learn/courses?lt=' in response.text  # the launch's navigation, read after the rollback
+
+
+def test_every_launch_and_registration_error_code_has_plain_words():
+    """A code without a kind in error_wording.html shows the technical message to the learner: each code the
+    code base raises has one."""
+    root = Path(__file__).resolve().parents[3]
+    raised = set()
+    for source in [*root.glob("lti/*.py"), *root.glob("plugin/**/*.py")]:
+        raised |= set(re.findall(r'(?:LaunchError|RegistrationError)\(\s*"([a-z_]+)"', source.read_text()))
+    wording = (root / "plugin/launch/templates/launch/error_wording.html").read_text()
+    kinds = set(re.findall(r'"([a-z_]+)": "[a-z]+"', wording.partition("KIND_OF")[2]))
+    assert len(raised) > 30
+    assert raised - kinds == set()

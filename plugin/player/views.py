@@ -202,7 +202,8 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     db().commit()
     responses: dict[str, Any] = {}
     grades: dict[str, ItemGrade] = {}
-    score: float | None = None
+    score: float | None = None  # the attempt on the page
+    best: float | None = None  # the learner's best attempt, which counts (progress.submit_answers)
     if kept:
         responses = kept[0]
     elif preview_result:
@@ -211,7 +212,8 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
         answered = progress.last_attempt(db(), learner, row)
         responses = {k: r.response for k, r in answered.items()}
         grades = _graded(nugget, responses)
-        score = row.score
+        score = progress.weighted_score(nugget, {k: r.score for k, r in answered.items()})
+        best = row.score
     index = states.index(state)
     following = next((s.nugget for s in states[index + 1:] if s.status != LOCKED), None)
     attempts_left = None
@@ -219,7 +221,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
         attempts_left = max(0, nugget.max_attempts - (row.attempts if row else 0))
     html = render_template(
         "player/nugget.html", launch=launch, course=course, version=version, nugget=nugget, state=state,
-        row=row, responses=responses, grades=grades, score=score, attempts_left=attempts_left,
+        row=row, responses=responses, grades=grades, score=score, best=best, attempts_left=attempts_left,
         following=following, position=index + 1, total=len(states), percent=percent_done(states),
         unanswered=kept[1] if kept else {}, builds_on=locks.builds_on(version, state, _completed(rows)),
         preview=learner is None, done=state.status == DONE or bool(row and row.completed_at))

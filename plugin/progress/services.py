@@ -289,13 +289,15 @@ def grade(nugget: NuggetView, answers: Mapping[str, Mapping[str, list[str]]]) ->
                if not item_type(item.type).answered(responses[item.key])}
     if missing:
         raise AnswersIncomplete(missing, responses)
-    grades: dict[str, ItemGrade] = {}
-    earned = total = 0.0
-    for item in nugget.items:
-        grades[item.key] = item_type(item.type).grade(item.spec, responses[item.key])
-        earned += grades[item.key].score * item.points
-        total += item.points
-    return responses, grades, (earned / total if total else 1.0)
+    grades = {item.key: item_type(item.type).grade(item.spec, responses[item.key]) for item in nugget.items}
+    return responses, grades, weighted_score(nugget, {key: g.score for key, g in grades.items()})
+
+
+def weighted_score(nugget: NuggetView, scores: Mapping[str, float]) -> float:
+    """The nugget's score 0..1 from its items' scores, each weighing its points (an item not scored: 0)."""
+    total = sum(item.points for item in nugget.items)
+    earned = sum(scores.get(item.key, 0.0) * item.points for item in nugget.items)
+    return earned / total if total else 1.0
 
 
 def submit_answers(session: Session, learner: Learner, enrolment: Enrolment, nugget: NuggetView,

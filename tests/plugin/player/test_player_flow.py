@@ -199,3 +199,24 @@ def _complete(client, launch, key, answers):
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert "Well done" in page.text, re.findall(r'class="feedback">(.*?)</div>', page.text, re.S)
+
+
+def test_the_result_shows_this_attempts_score_and_the_best_one_that_counts(client, launch_as, demo_course):
+    launch = launch_as()
+    _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
+    _complete(client, launch, "sbi-model", {"i.sbi-example": "1", **{f"i.sbi-order.{i}": str(i + 1) for i in range(4)}})
+    for nugget, answers in (("behaviour-not-character", {"i.observable": ["0", "2"], "i.word-to-avoid": "Always"}),
+                            ("timing", {"i.days": "2"}),
+                            ("conversation", {f"i.phrases.{i}": str(i) for i in range(3)})):
+        _complete(client, launch, nugget, answers)
+    page = client.get(f"/learn/c/{DEMO}/n/receiving", query_string=launch.q())
+    client.post(f"/learn/c/{DEMO}/n/receiving/done", query_string=launch.q(), data={"csrf": csrf_of(page.text)})
+    url = f"/learn/c/{DEMO}/n/putting-it-together"
+    for answers, expected in (({"i.follow-up": "ask", "i.praise": "true"}, "You scored 50% (needed 75%)."),
+                              ({"i.follow-up": "argue", "i.praise": "false"}, "You scored 0% (needed 75%).")):
+        page = client.get(url, query_string=launch.q())
+        client.post(f"{url}/answers", query_string=launch.q(),
+                    data={"csrf": csrf_of(page.text), "i.best-opening": "0", "i.count": "99", **answers})
+        page = client.get(url, query_string=launch.q())
+        assert expected in page.text
+    assert "Your best, which counts: 50%." in page.text and "(1 attempt left)" in page.text

@@ -165,27 +165,90 @@ class LinedYaml:
         return default
 
 
+# YAML 1.1 types that are plain JSON values: anything else (!!binary, !!timestamp, !!set, custom tags) could
+# not be stored, so an author is told where it is rather than the import failing at the database.
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
+_MAPPING_TAG, _SEQUENCE_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MERGE_TAG, _TIMESTAMP_TAG = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp"
+
+
+class _PackageLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+    """SafeLoader that never resolves an alias and reads an unquoted date as the text the author wrote.
+
+    Aliases are refused because a few nested ones expand into billions of values ("billion laughs") and
+    one that names its own anchor never ends; :func:`load_yaml` reports the lines recorded here.
+    """
+
+    yaml_implicit_resolvers = {first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+                               for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.anchor_lines: set[int] = set()
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.get_event()
+            self.anchor_lines.add(event.start_mark.line)
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            self.anchor_lines.add(event.start_mark.line)
+            event.anchor = None  # never registered, so nothing can refer to it
+        return super().compose_node(parent, index)
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def load_yaml(text: str, file: str, first_line: int = 1) -> LinedYaml:
-    """Parse YAML keeping line numbers. Raises :class:`PackageInvalid` naming the line of a syntax error."""
+    """Parse YAML keeping line numbers. Raises :class:`PackageInvalid` naming the line of a syntax error.
+
+    Only plain JSON values come out (text, numbers, true/false, null, lists, mappings); anchors, aliases
+    and tags for other types are problems at their line.
+    """
     offset = first_line - 1
-    loader = yaml.SafeLoader(text)
+    loader = _PackageLoader(text)
     try:
         node = loader.get_single_node()
+        if loader.anchor_lines:
+            raise PackageInvalid([Problem(file, line + 1 + offset, "anchors and aliases (&name, *name) are not "
+                                                                   "supported: write the value out")
+                                  for line in loader.anchor_lines])
         lines: dict[Path_, int] = {}
         problems: list[Problem] = []
 
+        def tag_refused(n: yaml.Node) -> bool:
+            plain = _PLAIN_TAGS if isinstance(n, yaml.ScalarNode) else (
+                {_MAPPING_TAG} if isinstance(n, yaml.MappingNode) else {_SEQUENCE_TAG})
+            if n.tag in plain:
+                return False
+            line = n.start_mark.line + 1 + offset
+            if n.tag == _MERGE_TAG:
+                problems.append(Problem(file, line, "merge keys (<<) are not supported: write the keys out"))
+            else:
+                problems.append(Problem(file, line, f"the YAML tag `{_shown_tag(n.tag)}` is not supported: write "
+                                                    "a plain value (text, a number, true/false, a list or a "
+                                                    "mapping)"))
+            return True
+
         def build(n: yaml.Node | None, path: Path_) -> Any:
-            if n is None:
+            if n is None or tag_refused(n):
                 return None
             if isinstance(n, yaml.MappingNode):
                 out: dict[Any, Any] = {}
                 for key_node, value_node in n.value:
-                    key = loader.construct_object(key_node, deep=True)
-                    if not isinstance(key, str | int):
-                        problems.append(Problem(file, key_node.start_mark.line + 1 + offset,
-                                                "keys must be plain words"))
-                        continue
                     line = key_node.start_mark.line + 1 + offset
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        problems.append(Problem(file, line, "keys must be plain words"))
+                        continue
+                    if tag_refused(key_node):
+                        continue
+                    key = loader.construct_object(key_node)
+                    if not isinstance(key, str | int):
+                        problems.append(Problem(file, line, "keys must be plain words"))
+                        continue
                     if key in out:
                         problems.append(Problem(file, line, f"`{key}` appears twice: keep only one"))
                     lines[(*path, key)] = line
@@ -197,7 +260,7 @@ def load_yaml(text: str, file: str, first_line: int = 1) -> LinedYaml:
                     lines[(*path, index)] = item.start_mark.line + 1 + offset
                     items.append(build(item, (*path, index)))
                 return items
-            return loader.construct_object(n, deep=True)
+            return loader.construct_object(n)
 
         if node is not None:
             lines[()] = node.start_mark.line + 1 + offset

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ DATA_IMAGE_SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n",), "jpeg": (b"\xff\xd8\xff
 MAX_DATA_IMAGE_BYTES = 100 * 1024  # inline in every page view, never cached: bigger pictures are files
 CALLOUT_KINDS = ("tip", "note", "warning")
 # Embeds are only allowed from privacy-friendly player URLs of these providers (CSP frame-src lists them).
+DEFAULT_VIDEO_SECONDS = 120
+MAX_VIDEO_SECONDS = 24 * 60 * 60  # a nugget is minutes long: a bigger number is a typo (and overflows minutes)
 EMBED_PROVIDERS = {"www.youtube-nocookie.com": "/embed/", "player.vimeo.com": "/video/"}
 WORDS_PER_MINUTE = 200
 
@@ -190,8 +193,12 @@ def _video_block(spec: Any, resolve: AssetResolver, out: RenderedBody, line: int
         out.problems.append((line, "a video block needs YAML with `title:` and either `src:` + `captions:` "
                                    "(package files) or `embed:` (an allow-listed player URL)"))
         return None
-    block: dict[str, Any] = {"kind": "video", "title": str(spec["title"]),
-                             "duration": float(spec.get("duration") or 120)}
+    seconds = _video_seconds(spec.get("duration"))
+    if seconds is None:
+        out.problems.append((line, f"video `duration: {spec['duration']}`: write a number of seconds, e.g. 90 "
+                                   f"(more than 0, at most {MAX_VIDEO_SECONDS})"))
+        return None
+    block: dict[str, Any] = {"kind": "video", "title": str(spec["title"]), "duration": seconds}
     if spec.get("embed"):
         url = str(spec["embed"])
         parts = urlsplit(url)
@@ -215,6 +222,16 @@ def _video_block(spec: Any, resolve: AssetResolver, out: RenderedBody, line: int
     block.update(src=src_url, captions=resolve(captions), lang=str(spec.get("lang") or "en"),
                  type=_video_type(src))
     return block
+
+
+def _video_seconds(duration: Any) -> float | None:
+    """A video's length as authored: a number of seconds; none given means the default. None: unusable."""
+    if duration is None:
+        return float(DEFAULT_VIDEO_SECONDS)
+    if isinstance(duration, bool) or not isinstance(duration, int | float):  # "5 min", "90s", [1]
+        return None
+    seconds = float(duration)
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_VIDEO_SECONDS else None
 
 
 def _video_type(path: str) -> str:

@@ -208,9 +208,10 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
     if front is None:
         return None
     if not rendered.blocks and not items:
-        problems.append(Problem(path, source.body_first_line,
-                                "this nugget has no content: write some Markdown below the front matter, "
-                                "add a video, or add quiz items"))
+        if not rendered.problems:  # a refused block is told already, and is the content the author meant
+            problems.append(Problem(path, source.body_first_line,
+                                    "this nugget has no content: write some Markdown below the front matter, "
+                                    "add a video, or add quiz items"))
         return None
     video_seconds = sum(v["duration"] for v in rendered.videos)
     minutes = front["minutes"] or estimate_minutes(rendered.words, video_seconds, rendered.images, len(items))
@@ -282,6 +283,37 @@ def _check_graph(modules: list[ParsedModule], problems: list[Problem], doc: Line
                                 + " → ".join(cycle) + ". Remove one of these `requires`"))
 
 
+# Open Badges 3.0 §B.1.9 Image: the credentials feature bakes PNG and SVG badges only.
+BADGE_IMAGE_TYPES = {"image/png": "PNG", "image/svg+xml": "SVG"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _check_achievements(achievements: list[dict[str, Any]], doc: LinedYaml, files: PackageFiles,
+                        problems: list[Problem]) -> None:
+    """What publishing a course's badges needs, found now with its line instead of failing at publish."""
+    for ai, achievement in enumerate(achievements):
+        label = f"achievement {achievement['id']!r}"
+        if not achievement["name"].strip():
+            problems.append(Problem(MANIFEST, doc.line_of(("achievements", ai, "name")),
+                                    f"{label}: `name` is blank: write the badge's name, e.g. "
+                                    "name: Feedback practitioner"))
+        image = achievement["image"]
+        if not image:
+            continue
+        line = doc.line_of(("achievements", ai, "image"))
+        if image not in files.files or image == MANIFEST:
+            problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is not a file in the package: "
+                                                    "add it or fix the path (relative to course.yaml)"))
+            continue
+        media_type = mimetypes.guess_type(image)[0]
+        if media_type not in BADGE_IMAGE_TYPES:
+            problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is not a PNG or SVG picture: "
+                                                    "save the badge as .png or .svg and name that file here"))
+        elif media_type == "image/png" and not files.files[image].startswith(PNG_SIGNATURE):
+            problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is named .png but is not a PNG "
+                                                    "picture: export it as PNG again"))
+
+
 def parse_package(files: PackageFiles) -> ParsedCourse:
     """Check everything; raise :class:`PackageInvalid` with all problems, or return the parsed course."""
     problems: list[Problem] = []
@@ -291,6 +323,8 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
     except UnicodeDecodeError:
         raise PackageInvalid([Problem(MANIFEST, 0, "not UTF-8 text: save it as UTF-8")]) from None
     manifest = _load(ManifestSchema(), doc, MANIFEST, problems)
+    if manifest is not None:
+        _check_achievements(manifest["achievements"], doc, files, problems)
     modules: list[ParsedModule] = []
     listed: set[str] = set()
     declared: set[str] = set()

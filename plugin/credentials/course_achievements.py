@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plugin.catalog.models import Asset, CourseVersion
+from plugin.catalog.package import MANIFEST, PackageInvalid, Problem
 from plugin.catalog.services import on_publish
-from plugin.credentials.achievements import link_achievement_to_course, upsert_achievement
+from plugin.credentials.achievements import AchievementError, link_achievement_to_course, upsert_achievement
 
 # The course's completion rule decides which learning event earns the badge.
 RULE_FOR_COMPLETION = {"all_nuggets": "completed", "percent": "completed", "all_passed": "passed"}
@@ -50,6 +51,8 @@ def _image(session: Session, version: CourseVersion, path: str) -> tuple[bytes |
 
 @on_publish
 def publish_course_achievements(session: Session, version: CourseVersion) -> None:
+    """Raises :class:`PackageInvalid` for an achievement the package check let through, so the import is
+    refused with a reason (and rolled back by its caller) rather than failing as a server error."""
     manifest = version.manifest or {}
     declared = manifest.get("achievements") or []
     if not declared:
@@ -58,11 +61,16 @@ def publish_course_achievements(session: Session, version: CourseVersion) -> Non
     alignments = _alignments(session, list(manifest.get("skills") or []))
     rule = RULE_FOR_COMPLETION.get(str((version.completion_rule or {}).get("rule")), "completed")
     for entry in declared:
-        image, image_type = _image(session, version, str(entry.get("image") or ""))
-        achievement = upsert_achievement(
-            session, None, f"{slug}/{entry['id']}", name=str(entry["name"]),
-            description=str(entry.get("description") or entry["name"]),
-            criteria_narrative=str(entry.get("criteria") or entry.get("description") or entry["name"]),
-            image=image, image_type=image_type, alignments=alignments)
-        link_achievement_to_course(session, achievement, course_version_id=version.id, course_slug=slug,
-                                   course_title=version.title, rule=rule)
+        name = str(entry["name"]).strip()
+        description = str(entry.get("description") or "").strip() or name
+        try:
+            image, image_type = _image(session, version, str(entry.get("image") or ""))
+            achievement = upsert_achievement(
+                session, None, f"{slug}/{entry['id']}", name=name, description=description,
+                criteria_narrative=str(entry.get("criteria") or "").strip() or description,
+                image=image, image_type=image_type, alignments=alignments)
+            link_achievement_to_course(session, achievement, course_version_id=version.id, course_slug=slug,
+                                       course_title=version.title, rule=rule)
+        except AchievementError as exc:
+            raise PackageInvalid([Problem(MANIFEST, 0, f"achievement {entry['id']!r} cannot be published: {exc} "
+                                                       "Change it under `achievements:` and import again")]) from None

@@ -331,9 +331,11 @@ def leave(slug: str) -> BaseResponse:
 @bp.get("/content/<sha256>/<name>")
 def asset(sha256: str, name: str) -> BaseResponse:
     """Package files by content hash: immutable, so cached for a year. Hashes only appear in course pages."""
-    row = db().execute(sa.select(Asset.data, Asset.media_type, Asset.path).where(Asset.sha256 == sha256)
+    # Identical bytes may be several files (two names in a package, or in two courses): the one named is served.
+    named = sa.or_(Asset.path == name, Asset.path.endswith("/" + name, autoescape=True))
+    row = db().execute(sa.select(Asset.data, Asset.media_type, Asset.path).where(Asset.sha256 == sha256, named)
                        .limit(1)).first()
-    if row is None or not row.path.endswith(name):
+    if row is None:
         abort(404, description="This file is not part of any course.")
     if shown_inline(row.media_type):
         response = Response(row.data, mimetype=row.media_type)

@@ -62,6 +62,9 @@ class OutboxMessage(Base):
                                                     default=None)
     request_id: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when an admin (or a new destination) queues a parked or held message again: the worker's give-up
+    # window (SKILLBITE_OUTBOX_GIVE_UP_HOURS) then counts from here, not from created_at.
+    requeued_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     @property

@@ -61,6 +61,12 @@ class ClaimedMessage:
     attempts: int
     platform_id: int | None
     created_at: dt.datetime
+    requeued_at: dt.datetime | None
+
+    @property
+    def queued_since(self) -> dt.datetime:
+        """Where the give-up window starts: its creation, or its last replay."""
+        return self.requeued_at or self.created_at
 
     @property
     def payload(self) -> Any:
@@ -98,7 +104,7 @@ def claim(session: Session, *, limit: int, lease: dt.timedelta, kinds: Sequence[
             .values(claimed_until=until, next_attempt_at=until, claim_token=token,
                     attempts=OutboxMessage.attempts + 1)
             .returning(table.c.id, table.c.kind, table.c.destination, table.c.key, table.c.body,
-                       table.c.attempts, table.c.platform_id, table.c.created_at))
+                       table.c.attempts, table.c.platform_id, table.c.created_at, table.c.requeued_at))
     rows = session.connection().execute(stmt).all()
     messages = sorted((ClaimedMessage(**row._mapping) for row in rows), key=lambda m: m.id)
     return Claim(token, messages)
@@ -144,7 +150,7 @@ def mark_stopped(session: Session, token: str, ids: Sequence[int], *, status: St
 def replay(session: Session, *, ids: Sequence[int] | None = None, kind: str | None = None,
            platform_id: int | None = None, status: Status = Status.PARKED,
            now: dt.datetime | None = None) -> int:
-    """Queue parked (or held) messages again, attempts reset. Returns how many."""
+    """Queue parked (or held) messages again, attempts reset and a new give-up window. Returns how many."""
     stmt = sa.update(OutboxMessage).where(OutboxMessage.status == status.value)
     if ids is not None:
         stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
@@ -152,8 +158,10 @@ def replay(session: Session, *, ids: Sequence[int] | None = None, kind: str | No
         stmt = stmt.where(OutboxMessage.kind == kind)
     if platform_id is not None:
         stmt = stmt.where(OutboxMessage.platform_id == platform_id)
-    result = session.execute(stmt.values(status=Status.QUEUED.value, attempts=0, next_attempt_at=now or utcnow(),
-                                         finished_at=None).execution_options(synchronize_session=False))
+    now = now or utcnow()
+    result = session.execute(stmt.values(status=Status.QUEUED.value, attempts=0, next_attempt_at=now,
+                                         requeued_at=now, finished_at=None)
+                             .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

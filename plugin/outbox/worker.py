@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ class WorkerSettings:
 
 def backoff_delay(attempts: int, settings: WorkerSettings, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff with "equal jitter": half the delay fixed, half random, capped."""
-    delay = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** max(0, attempts - 1))
+    # The exponent is capped first: 2 ** 1024 is past what a float holds (OverflowError), and the delay
+    # reaches any sane backoff_max_seconds long before 2 ** 60.
+    delay = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** min(max(0, attempts - 1), 60))
     return float(delay / 2 + rand() * delay / 2)
 
 
@@ -115,9 +118,21 @@ class Worker:
             by_kind[message.kind].append(message)
         outcomes: dict[int, Outcome] = {}
         for kind, messages in by_kind.items():
-            outcomes.update(self.deliverers[kind].deliver(messages))
+            outcomes.update(self._deliver(kind, messages))
         self._settle(claim.token, claim.messages, outcomes)
         return len(claim.messages)
+
+    def _deliver(self, kind: str, messages: list[ClaimedMessage]) -> Mapping[int, Outcome]:
+        """One kind's outcomes. A deliverer that raises retries its share (backoff, then parked at the give-up
+        time), and the batch is still settled: the other kinds' outcomes are kept and the worker goes on."""
+        try:
+            return self.deliverers[kind].deliver(messages)
+        except Exception as exc:  # noqa: BLE001 (any bug or database error in one deliverer)
+            # The traceback without the exception's text: a database error's text carries the row's values.
+            event(log, "deliverer failed", logging.ERROR, kind=kind, error=type(exc).__name__,
+                  traceback="".join(traceback.format_tb(exc.__traceback__)))
+            retry = Retry(f"the {kind} deliverer failed ({type(exc).__name__}); see the worker's log")
+            return dict.fromkeys((message.id for message in messages), retry)
 
     def _settle(self, token: str, messages: list[ClaimedMessage], outcomes: Mapping[int, Outcome]) -> None:
         now = utcnow()
@@ -135,9 +150,9 @@ class Worker:
                 case Hold(reason=reason):
                     stopped[(Status.HELD, reason)].append(message.id)
                 case Retry(error=error, after=after):
-                    if now - message.created_at >= self.settings.give_up_after:
+                    if now - message.queued_since >= self.settings.give_up_after:
                         reason = (f"gave up after {message.attempts} attempts over "
-                                  f"{self.settings.give_up_after}; last error: {error}")
+                                  f"{_hours(self.settings.give_up_after)}; last error: {error}")
                         stopped[(Status.PARKED, reason)].append(message.id)
                         continue
                     # Messages that failed alike share one jittered retry time, so they stay one batch
@@ -164,6 +179,11 @@ class Worker:
             event(log, "outbox batch settled", logging.WARNING, delivered=len(delivered), retried=retried,
                   parked=sum(len(i) for (s, _), i in stopped.items() if s is Status.PARKED),
                   held=sum(len(i) for (s, _), i in stopped.items() if s is Status.HELD))
+
+
+def _hours(span: dt.timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} h"
 
 
 def _count_outcomes(messages: list[ClaimedMessage], delivered: list[int],

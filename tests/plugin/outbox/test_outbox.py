@@ -149,3 +149,47 @@ def test_the_worker_deletes_expired_login_states_and_nonces(runtime):
         assert list(session.scalars(sa.select(LaunchState.state))) == ["current-state-0000"]
         assert list(session.scalars(sa.select(UsedNonce.nonce))) == ["new"]  # still used
         assert session.scalar(sa.select(OutboxMessage.status)) == Status.DELIVERED.value
+
+
+def test_a_replayed_message_gets_a_new_give_up_window(runtime):
+    """An admin replays what was parked during a long outage: it is tried again with backoff, not parked
+    after one more failure because it was created long ago."""
+    _enqueue(runtime, "old")
+    with transaction(runtime.sessions) as session:
+        session.execute(sa.update(OutboxMessage).values(created_at=utcnow() - dt.timedelta(hours=96)))
+    settings = WorkerSettings(give_up_after=dt.timedelta(hours=72))
+    Worker(runtime.sessions, {"test": Scripted({"old": Retry("HTTP 503")})}, settings).run(once=True)
+    with transaction(runtime.sessions) as session:
+        row = session.scalars(sa.select(OutboxMessage)).one()
+        assert row.status == Status.PARKED.value and "over 72 h;" in row.last_error
+        assert outbox.replay(session, ids=[row.id]) == 1
+    Worker(runtime.sessions, {"test": Scripted({"old": Retry("HTTP 503")})}, settings).run(once=True)
+    with transaction(runtime.sessions) as session:
+        row = session.scalars(sa.select(OutboxMessage)).one()
+    assert (row.status, row.attempts, row.last_error) == (Status.QUEUED.value, 1, "HTTP 503")
+
+
+def test_the_backoff_of_a_message_tried_a_thousand_times_stays_capped():
+    settings = WorkerSettings(backoff_seconds=2, backoff_max_seconds=60)
+    assert backoff_delay(1025, settings, rand=lambda: 1.0) == 60.0
+    assert backoff_delay(10**9, settings, rand=lambda: 1.0) == 60.0
+
+
+class Broken:
+    def deliver(self, messages):
+        raise RuntimeError("Ada Lovelace <ada@example.test> does not fit")  # a row's values, as a DB error has
+
+
+def test_a_deliverer_that_raises_retries_its_share_and_the_batch_is_settled(runtime, caplog):
+    _enqueue(runtime, "fine")
+    _enqueue(runtime, "poison", kind="broken")
+    fine = Scripted({"fine": Delivered()})
+    stats = Worker(runtime.sessions, {"test": fine, "broken": Broken()}, WorkerSettings()).run(once=True)
+    with transaction(runtime.sessions) as session:
+        rows = {m.key: m for m in session.scalars(sa.select(OutboxMessage))}
+    assert rows["fine"].status == Status.DELIVERED.value  # the other kind's outcome is kept
+    poison = rows["poison"]
+    assert poison.status == Status.QUEUED.value and poison.claim_token is None and poison.next_attempt_at > utcnow()
+    assert poison.last_error == "the broken deliverer failed (RuntimeError); see the worker's log"
+    assert stats.outcomes["retried"] == 1
+    assert "deliverer failed" in caplog.text and "Ada" not in caplog.text  # the traceback, not the row's values

@@ -23,6 +23,7 @@ from plugin.db_driver import DriverStatement
 from plugin.deep_linking.targets import target_of
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
 from plugin.outbox.services import enqueue
+from plugin.platforms.services import column_length
 from plugin.progress.models import Enrolment
 from plugin.roster.models import RosterMember, RosterSync
 
@@ -85,16 +86,21 @@ def record_members(session: Session, platform_id: int, context_pk: int, members:
     existing = {m.subject: m for m in session.scalars(sa.select(RosterMember).where(
         RosterMember.platform_id == platform_id, RosterMember.context_pk == context_pk))}
     seen: set[str] = set()
+    limit = {column: column_length(RosterMember, column) for column in ("subject", "name", "email", "status")}
     for member in members:
-        if member.user_id in seen:
+        # What an LMS sends is not bound by our columns: a sub longer than OIDC allows (255) could never
+        # match a launch, so it is left out; a long name is cut; an email longer than RFC 5321 allows is no
+        # address. Otherwise one member's value would fail the whole roster, every time.
+        if member.user_id in seen or len(member.user_id) > limit["subject"]:
             continue
         seen.add(member.user_id)
         row = existing.get(member.user_id)
         if row is None:
             row = RosterMember(platform_id=platform_id, context_pk=context_pk, subject=member.user_id)
             session.add(row)
-        row.name, row.email = member.name, member.email
-        row.roles, row.status, row.synced_at = list(member.roles), member.status, now
+        row.name = member.name[:limit["name"]] if member.name else member.name
+        row.email = member.email if member.email and len(member.email) <= limit["email"] else None
+        row.roles, row.status, row.synced_at = list(member.roles), member.status[:limit["status"]], now
     for subject, row in existing.items():
         if subject not in seen:
             session.delete(row)

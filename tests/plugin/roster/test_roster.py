@@ -197,3 +197,18 @@ def test_a_completion_says_its_score_and_a_missed_pass_mark():
     assert _result(Enrolment(score=0.79, passed=False)) == " (79 %, not passed)"
     assert _result(Enrolment(score=1.0, passed=True)) == " (100 %)"
     assert _result(Enrolment(score=None, passed=None)) == ""  # a course without quizzes
+
+
+def test_values_longer_than_the_roster_holds_do_not_fail_the_roster(app, client, runtime, lms):
+    """What an LMS sends is not bound by our columns (a DataError on PostgreSQL failed the whole roster,
+    every time): a long name is cut, an impossible email left out, a sub no launch can carry skipped."""
+    lms.add_member("u-long", name="N" * 300, email="e" * 330 + "@example.test")
+    lms.add_member("s" * 300, name="Too long a sub")
+    who = launch(runtime, lms.platform_id, nrps=nrps(lms))
+    ask(runtime, who)
+    drain(score_worker(runtime, nrps_sync=RosterDeliverer(runtime, page_size=10)))
+    assert {m.status for m in messages(runtime, "nrps_sync")} == {"delivered"}
+    with transaction(runtime.sessions) as session:
+        members = {m.subject: m for m in session.scalars(sa.select(RosterMember))}
+    assert sorted(members) == ["u-1", "u-2", "u-3", "u-4", "u-long"]
+    assert members["u-long"].name == "N" * 255 and members["u-long"].email is None

@@ -20,15 +20,19 @@ from lti.errors import ServiceError
 from lti.outbound import OutboundPolicy, OutboundRefused, guarded_session
 
 CONNECT_TIMEOUT_CAP = 5.0
+# An answer cut off or garbled on the way (the connection dropped mid-body): as transient as a refused
+# connection, so tried again rather than given up.
+_CUT_SHORT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 def safe_url(url: str) -> str:
-    """The URL without query or fragment, which may carry tokens, for error messages."""
+    """The URL without user and password, query or fragment, which may carry secrets, for error messages."""
     try:
         parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
     except ValueError:
         return "<invalid url>"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _retryable_status(status: int) -> bool:
@@ -166,7 +170,7 @@ class HttpClient:
             return self.session.request(method, url, timeout=self.timeouts, **kwargs)
         except OutboundRefused as refused:  # a redirect, or the name now resolves elsewhere
             raise _not_sent(method, url, refused) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, *_CUT_SHORT) as exc:
             raise ServiceError(
                 f"{method} {safe_url(url)} failed: {type(exc).__name__}", retryable=True
             ) from None

@@ -118,3 +118,18 @@ def test_status_error_keeps_what_the_platform_said_out_of_its_message(status: in
     assert (error.status, error.retryable, error.retry_after) == (status, retryable, 9.0 if retryable else None)
     assert str(error) == f"POST https://lms.example/scores answered HTTP {status}"
     assert error.said == "Score timestamp is too old; invalid_request"
+
+
+@pytest.mark.parametrize("cut", [requests.exceptions.ChunkedEncodingError("connection closed mid-body"),
+                                 requests.exceptions.ContentDecodingError("garbled gzip")])
+def test_an_answer_cut_off_on_the_way_is_retryable(cut: Exception) -> None:
+    with pytest.raises(ServiceError) as caught:
+        client(ScriptedAdapter(error=cut)).get_json("https://lms.example/scores")
+    assert caught.value.retryable is True
+
+
+def test_a_password_in_the_url_is_not_repeated_in_errors() -> None:
+    with pytest.raises(ServiceError) as caught:
+        client(ScriptedAdapter(status=401)).get_json("https://lrs-key:S3cr3t@lms.example/xAPI/statements")
+    assert "S3cr3t" not in str(caught.value) and "lrs-key" not in str(caught.value)
+    assert "https://lms.example/xAPI/statements" in str(caught.value)

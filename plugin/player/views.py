@@ -85,8 +85,9 @@ def _course(slug: str) -> Course:
     try:
         return course_by_slug(db(), slug, _launch().platform_id)
     except CourseNotFound:
-        abort(404, description=f"There is no course {slug!r} here. Ask your instructor to check the "
-                               "activity's `skillbite_course` setting.")
+        abort(404, description=f"This activity points to a course Skillbite does not have (“{slug}”). "
+                               "Tell your instructor: the activity's course setting must name a course from "
+                               "Skillbite's catalog.")
 
 
 def _context(slug: str) -> tuple[LaunchSession, Course, Enrolment | None, VersionView,

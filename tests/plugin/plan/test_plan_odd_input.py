@@ -50,3 +50,9 @@ def test_a_start_time_with_a_trailing_newline_is_refused(client, launch_as):
 @pytest.mark.parametrize("minutes", ["²", "99999999999999999999"])
 def test_what_next_ignores_minutes_that_are_no_number(client, launch_as, minutes):
     assert client.get("/plan/next", query_string=launch_as().q(minutes=minutes)).status_code == 200
+
+
+def test_the_problem_ends_its_sentence_before_the_link(client, launch_as):
+    problem = _problem(_save(client, launch_as(), slot="9 o'clock").text)
+    assert problem.rstrip().endswith("e.g. 08:30.") or problem.rstrip().endswith(".")
+    assert ".." not in problem

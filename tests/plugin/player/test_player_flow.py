@@ -220,3 +220,10 @@ def test_the_result_shows_this_attempts_score_and_the_best_one_that_counts(clien
         page = client.get(url, query_string=launch.q())
         assert expected in page.text
     assert "Your best, which counts: 50%." in page.text and "(1 attempt left)" in page.text
+
+
+def test_a_course_the_link_names_but_skillbite_lacks_is_said_in_plain_words(client, launch_as, demo_course):
+    page = client.get("/learn/c/nope", query_string=launch_as().q())
+    assert page.status_code == 404
+    assert "This activity points to a course Skillbite does not have (“nope”)." in page.text
+    assert "`" not in page.text and "skillbite_course" not in page.text

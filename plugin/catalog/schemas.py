@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from plugin.xapi.statements import is_language_tag
 
 FORMAT = "skillbite/1"
 KEY = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$",
                       error="use 1–100 letters, digits, '-' or '_', starting with a letter or digit")
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$",
                        error="use lowercase letters, digits and '-', e.g. giving-feedback")
+
+
+def _language(tag: str) -> None:
+    """The course's language becomes the statements' context.language (xAPI 1.0.3 §2.4.6): a BCP 47 tag."""
+    if is_language_tag(tag):
+        return
+    mended = tag.strip().replace("_", "-")
+    hint = f": write {mended}" if is_language_tag(mended) else ", e.g. en, en-US or pt-BR"
+    raise ValidationError(f"use a BCP 47 language tag{hint}")
 
 
 # --- input: the package format (docs/content-format.md) ----------------------------------------------
@@ -57,7 +68,7 @@ class ManifestSchema(Schema):
     slug = fields.String(required=True, validate=SLUG)
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     summary = fields.String(load_default="")
-    language = fields.String(load_default="en", validate=validate.Length(min=2, max=35))
+    language = fields.String(load_default="en", validate=[validate.Length(min=2, max=35), _language])
     completion = fields.Nested(CompletionSchema, load_default=lambda: CompletionSchema().load({}))
     skills = fields.List(fields.Nested(SkillSchema), load_default=list)
     achievements = fields.List(fields.Nested(AchievementSchema), load_default=list)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -103,13 +104,19 @@ def activity_iri(base_url: str, description: ActivityDescription) -> str:
 def _components(items: tuple[tuple[str, Mapping[str, str]], ...]) -> InteractionComponentList | None:
     if not items:
         return None
-    return InteractionComponentList([InteractionComponent(id=i, description=LanguageMap(dict(d))) for i, d in items])
+    return InteractionComponentList([InteractionComponent(id=i, description=_language_map(d)) for i, d in items])
+
+
+def _language_map(texts: Mapping[str, str]) -> LanguageMap:
+    # xAPI 1.0.3 §5.2.1: keys are RFC 5646 tags; a course imported before its language was checked may
+    # be tagged `en_US`, which the LRS would refuse, so such a key is mended or becomes `und`.
+    return LanguageMap({context_language(key) or "und": text for key, text in texts.items()})
 
 
 def _activity(base_url: str, description: ActivityDescription) -> Activity:
-    definition = ActivityDefinition(name=LanguageMap(dict(description.name)), type=v.ACTIVITY_TYPES[description.kind])
+    definition = ActivityDefinition(name=_language_map(description.name), type=v.ACTIVITY_TYPES[description.kind])
     if description.description:
-        definition.description = LanguageMap(dict(description.description))
+        definition.description = _language_map(description.description)
     if description.extensions:
         definition.extensions = Extensions(dict(description.extensions))
     interaction = description.interaction
@@ -181,6 +188,27 @@ def _result(event: LearningEvent) -> Result | None:
     return result if used else None
 
 
+@functools.lru_cache(maxsize=256)  # a handful of tags, asked for on every statement's every name
+def is_language_tag(tag: str) -> bool:
+    """Whether ``tag`` is a language tag (RFC 5646, BCP 47) as xAPI 1.0.3 §2.4.6 context.language
+    requires, by tincan's own check, so what this accepts tincan accepts."""
+    if tag != tag.strip():  # tincan's pattern ends in `$`, which lets a trailing newline through
+        return False
+    try:
+        Context(language=tag)
+    except ValueError:
+        return False
+    return True
+
+
+def context_language(value: str | None) -> str | None:
+    """``value`` as a tag for context.language: `en_US` becomes `en-US`; None if it is still not a tag."""
+    if not value:
+        return None
+    tag = value.strip().replace("_", "-")
+    return tag if is_language_tag(tag) else None
+
+
 def build_statement(event: LearningEvent, *, base_url: str, learner: Learner, launch: LaunchContext,
                     activities: EventActivities, locale: str | None = None) -> BuiltStatement:
     """The one statement an event becomes (docs/xapi-profile.md, "Statements")."""
@@ -216,8 +244,10 @@ def build_statement(event: LearningEvent, *, base_url: str, learner: Learner, la
         extensions[v.COURSE_VERSION_EXTENSION] = activities.course_version
     context = Context(registration=registration_id(event.platform_id, event.user_id, event.course_version_id),
                       platform=v.PLATFORM_NAME, context_activities=context_activities)
-    language = activities.language or locale
-    if language:
+    # The course's language, else the launch locale (LMSs such as Moodle send `en_US`); a tag tincan
+    # refuses is left out rather than failing the learner's request.
+    language = context_language(activities.language or locale)
+    if language is not None:
         context.language = language
     if extensions:
         context.extensions = Extensions(extensions)

@@ -121,8 +121,14 @@ class Destination:
 
 def _endpoint(url: str) -> str:
     parts = urlsplit(url)
+    # A key and secret written into the URL would travel with it, into the delivery errors the console,
+    # the CLI and the database show; they are sealed only when given as the key and secret.
+    if "@" in parts.netloc:
+        raise XapiError("The LRS endpoint must not carry the key or secret (key:secret@host): remove them from "
+                        "the URL and give them in the Key and Secret fields (--username and --password).")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise XapiError(f"The LRS endpoint must be an http(s) URL, got {url!r}. Example: https://lrs.example.com/xapi/")
+        shown = "" if "@" in url else f", got {url!r}"  # it may hold a secret, e.g. key:secret@host/xapi/
+        raise XapiError(f"The LRS endpoint must be an http(s) URL{shown}. Example: https://lrs.example.com/xapi/")
     if parts.query or parts.fragment:
         raise XapiError("The LRS endpoint must not carry a query or fragment.")
     return url if url.endswith("/") else url + "/"

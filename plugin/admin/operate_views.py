@@ -77,7 +77,13 @@ def _time(args: MultiDict[str, str], name: str, label: str) -> dt.datetime | Non
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise BadFilter(f"{label} must be a date or time like 2025-01-31 or 2025-01-31T09:00.") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:  # in UTC now, as the log stores it: 0001-01-01T00:00+05:00 is before the first day Python can hold
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadFilter(f"{label} must be a date or time between the years 1 and 9999, "
+                        f"like 2025-01-31 or 2025-01-31T09:00.") from None
 
 
 def _statement_filter(args: MultiDict[str, str]) -> xapi.StatementFilter:

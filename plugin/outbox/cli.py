@@ -22,6 +22,10 @@ from plugin.outbox.models import Status
 from plugin.outbox.registry import load_deliverers
 from plugin.outbox.worker import Worker, WorkerSettings
 from plugin.runtime import Runtime
+from plugin.web.numbers import DATABASE_ID_MAX
+
+# An id past the INTEGER columns would fail inside the driver (OverflowError): click says it is out of range.
+DATABASE_ID = click.IntRange(1, DATABASE_ID_MAX)
 
 
 def worker_settings(config: Config, batch_size: int | None = None) -> WorkerSettings:
@@ -90,7 +94,7 @@ def outbox_group() -> None:
 
 @outbox_group.command("status")
 @click.option("--kind", default=None)
-@click.option("--platform-id", type=int, default=None)
+@click.option("--platform-id", type=DATABASE_ID, default=None)
 def outbox_status(kind: str | None, platform_id: int | None) -> None:
     """Delivery health as JSON: queued, in flight, held, oldest age, parked with reasons."""
     with command_runtime() as runtime, transaction(runtime.sessions) as session:
@@ -99,9 +103,9 @@ def outbox_status(kind: str | None, platform_id: int | None) -> None:
 
 
 @outbox_group.command("replay")
-@click.option("--id", "ids", type=int, multiple=True, help="Only these message ids (repeatable).")
+@click.option("--id", "ids", type=DATABASE_ID, multiple=True, help="Only these message ids (repeatable).")
 @click.option("--kind", default=None)
-@click.option("--platform-id", type=int, default=None)
+@click.option("--platform-id", type=DATABASE_ID, default=None)
 @click.option("--held", is_flag=True, help="Replay held messages instead of parked ones.")
 def outbox_replay(ids: tuple[int, ...], kind: str | None, platform_id: int | None, held: bool) -> None:
     """Queue parked messages again (after fixing what the reason said)."""

@@ -37,6 +37,7 @@ from plugin.web.numbers import whole_number
 from plugin.web.urls import fixed_url, with_query
 
 bp = Blueprint("player", __name__, template_folder="templates")
+Answers = dict[str, dict[str, list[str]]]  # form fields i.<item>[.<part>] by item key, then part ("": the item)
 
 
 @bp.app_template_global()
@@ -190,8 +191,9 @@ def _graded(nugget: NuggetView, responses: Mapping[str, Any]) -> dict[str, ItemG
 
 def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any], dict[str, ItemGrade],
                                                                  float] | None = None,
-                   kept: tuple[dict[str, Any], dict[str, str]] | None = None) -> Response:
-    """The nugget page; ``kept``: the learner's answers sent back ungraded, with what to fix per item."""
+                   kept: tuple[Answers, dict[str, str]] | None = None) -> Response:
+    """The nugget page; ``kept``: the learner's answers as typed (by item and part), sent back ungraded,
+    with what to fix per item."""
     launch, course, enrolment, version, rows = _context(slug)
     nugget = _find(version, key)
     states = _states(launch, slug, version, rows, preview=enrolment is None)
@@ -205,9 +207,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     grades: dict[str, ItemGrade] = {}
     score: float | None = None  # the attempt on the page
     best: float | None = None  # the learner's best attempt, which counts (progress.submit_answers)
-    if kept:
-        responses = kept[0]
-    elif preview_result:
+    if preview_result:
         responses, grades, score = preview_result
     elif learner and row is not None and row.attempts:
         answered = progress.last_attempt(db(), learner, row)
@@ -223,6 +223,7 @@ def _render_nugget(slug: str, key: str, *, preview_result: tuple[dict[str, Any],
     html = render_template(
         "player/nugget.html", launch=launch, course=course, version=version, nugget=nugget, state=state,
         row=row, responses=responses, grades=grades, score=score, best=best, attempts_left=attempts_left,
+        typed=kept[0] if kept else None,
         following=following, position=index + 1, total=len(states), percent=percent_done(states),
         unanswered=kept[1] if kept else {}, builds_on=locks.builds_on(version, state, _completed(rows)),
         preview=learner is None, done=state.status == DONE or bool(row and row.completed_at))
@@ -255,7 +256,7 @@ def nugget(slug: str, key: str) -> Response:
     return _render_nugget(slug, key)
 
 
-def _answers(form: MultiDict[str, str]) -> dict[str, dict[str, list[str]]]:
+def _answers(form: MultiDict[str, str]) -> Answers:
     """Form fields ``i.<item>`` and ``i.<item>.<part>`` by item key and part ("" for the item itself)."""
     answers: dict[str, dict[str, list[str]]] = {}
     for name in form:
@@ -278,8 +279,9 @@ def answer(slug: str, key: str) -> BaseResponse:
         progress.submit_answers(db(), learner, enrolment, nugget_, _answers(request.form), rows,
                                 state=_require_open(launch, slug, version, rows, key))
     except progress.AnswersIncomplete as exc:
-        # nothing graded or counted: the page comes back with what was typed, and what to fix
-        page = _render_nugget(slug, key, kept=(exc.responses, exc.hints))
+        # nothing graded or counted: the page comes back with what was typed (as typed: an answer that
+        # could not be read, such as "2 days" or two steps in one place, is kept too), and what to fix
+        page = _render_nugget(slug, key, kept=(_answers(request.form), exc.hints))
         page.status_code = 422
         return page
     except progress.NotAvailable as exc:

@@ -227,3 +227,25 @@ def test_a_course_the_link_names_but_skillbite_lacks_is_said_in_plain_words(clie
     assert page.status_code == 404
     assert "This activity points to a course Skillbite does not have (“nope”)." in page.text
     assert "`" not in page.text and "skillbite_course" not in page.text
+
+
+def test_an_answer_that_cannot_be_checked_comes_back_as_typed(client, launch_as, demo_course):
+    """Two steps in one place, or "2 days" for a number: nothing is counted, and the page keeps what the
+    learner gave (not an empty form) beside what to fix."""
+    launch = launch_as()
+    _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
+    url = f"/learn/c/{DEMO}/n/sbi-model"
+    page = client.get(url, query_string=launch.q())
+    back = client.post(f"{url}/answers", query_string=launch.q(),
+                       data={"csrf": csrf_of(page.text), "i.sbi-example": "1",
+                             **{f"i.sbi-order.{i}": "1" for i in range(4)}})
+    assert back.status_code == 422
+    assert "1 question needs an answer Skillbite can check (see below)." in back.text
+    assert len(re.findall(r'<option value="1" selected>', back.text)) == 4
+    assert re.search(r'id="i\.sbi-example-1" name="i\.sbi-example" value="1"\s*checked', back.text)
+    _complete(client, launch, "sbi-model", {"i.sbi-example": "1", **{f"i.sbi-order.{i}": str(i + 1) for i in range(4)}})
+    _complete(client, launch, "behaviour-not-character", {"i.observable": ["0", "2"], "i.word-to-avoid": "Always"})
+    url = f"/learn/c/{DEMO}/n/timing"
+    page = client.get(url, query_string=launch.q())
+    back = client.post(f"{url}/answers", query_string=launch.q(), data={"csrf": csrf_of(page.text), "i.days": "2 days"})
+    assert back.status_code == 422 and 'value="2 days"' in back.text

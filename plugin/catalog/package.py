@@ -288,7 +288,7 @@ class NuggetSource:
 
 def split_front_matter(text: str, file: str) -> NuggetSource:
     """A nugget file: ``---`` YAML front matter ``---`` then Markdown."""
-    lines = text.splitlines(keepends=True)
+    lines = text.removeprefix("\ufeff").splitlines(keepends=True)  # a BOM, as some Windows editors save
     if not lines or lines[0].strip() != "---":
         raise PackageInvalid([Problem(file, 1, "a nugget file must start with a `---` line, then its front "
                                                "matter (id, title, items), then another `---` line")])

@@ -107,7 +107,16 @@ class RenderedBody:
     assets_used: set[str] = field(default_factory=set)
 
 
-AssetResolver = Callable[[str], str | None]  # package path → URL, or None when the file is missing
+@dataclass(frozen=True)
+class PackageAsset:
+    """A package file a nugget uses: its path in the package (its bytes count in the nugget's content hash,
+    so a changed picture is a changed nugget) and the address pages show it at."""
+
+    path: str
+    url: str
+
+
+AssetResolver = Callable[[str], PackageAsset | None]  # a reference as written → the file, or None when missing
 
 
 def _is_external(url: str) -> bool:
@@ -132,12 +141,12 @@ def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody,
                     out.problems.append((line, f"image {src!r} is not in the package: add the file to the "
                                                "package and link it by its path (external images are blocked)"))
                     continue
-                url = resolve(src)
-                if url is None:
+                asset = resolve(src)
+                if asset is None:
                     out.problems.append((line, f"image {src!r} is not in the package: check the path"))
                 else:
-                    out.assets_used.add(src.lstrip("./"))
-                    child.attrSet("src", url)
+                    out.assets_used.add(asset.path)
+                    child.attrSet("src", asset.url)
                     out.images += 1
             elif child.type == "link_open":
                 href = str(child.attrGet("href") or "")
@@ -147,9 +156,10 @@ def _check_links(tokens: list[Token], resolve: AssetResolver, out: RenderedBody,
                     continue
                 # javascript: and other schemes never become links (markdown-it's validateLink, then nh3).
                 scheme = urlsplit(href).scheme.lower()
-                if not scheme and href and not href.startswith("#") and resolve(href) is not None:
-                    out.assets_used.add(href.lstrip("./"))
-                    child.attrSet("href", str(resolve(href)))
+                linked = resolve(href) if not scheme and href and not href.startswith("#") else None
+                if linked is not None:
+                    out.assets_used.add(linked.path)
+                    child.attrSet("href", linked.url)
             elif child.type == "text":
                 out.words += len(child.content.split())
 
@@ -188,6 +198,47 @@ def _markdown_block(source: str, resolve: AssetResolver, out: RenderedBody, line
     return sanitize(_md.renderer.render(tokens, _md.options, {}))
 
 
+# Where a link or picture points in Markdown source: ](path), ](<path with spaces>), ](path "title").
+_DESTINATION = re.compile(r"(\]\(\s*)(<[^<>\n]*>|[^\s()<>]+)")
+
+
+def resolve_quiz_text(text: str, resolve: AssetResolver, out: RenderedBody) -> str:
+    """A quiz text (prompt, choice, feedback, explanation) checked like a nugget body (alt text, no external
+    or refused inline pictures, only package files), its package paths written as the files' addresses.
+
+    Pages render quiz texts later (:func:`render_inline`, :func:`render_text`) without knowing where the
+    nugget is in the package, so the paths are resolved here, once, as nugget bodies are.
+    """
+    written: dict[str, PackageAsset] = {}
+
+    def address(match: re.Match[str]) -> str:
+        bracketed = match[2].startswith("<")
+        ref = match[2][1:-1] if bracketed else match[2]
+        if ref[:5].lower() == "data:" or ref.startswith("#") or urlsplit(ref).scheme or ref.startswith("//"):
+            return match[0]
+        asset = resolve(ref)
+        if asset is None:
+            return match[0]
+        written[asset.url] = asset
+        return match[1] + (f"<{asset.url}>" if bracketed else asset.url)
+
+    resolved = _DESTINATION.sub(address, text)
+    missed: list[str] = []
+
+    def already_written(ref: str) -> PackageAsset | None:
+        if ref in written:
+            return written[ref]
+        asset = resolve(ref)
+        if asset is not None:  # a form of reference the rewrite above does not read: never shown broken
+            missed.append(ref)
+        return asset
+
+    _check_links(_md.parse(resolved), already_written, out, 0)
+    out.problems.extend((0, f"{ref!r}: write the path in the link itself, e.g. ![what it shows]({ref})")
+                        for ref in missed)
+    return resolved
+
+
 def _video_block(spec: Any, resolve: AssetResolver, out: RenderedBody, line: int) -> dict[str, Any] | None:
     if not isinstance(spec, dict) or not spec.get("title"):
         out.problems.append((line, "a video block needs YAML with `title:` and either `src:` + `captions:` "
@@ -210,16 +261,17 @@ def _video_block(spec: Any, resolve: AssetResolver, out: RenderedBody, line: int
         block.update(embed=url, origin=f"https://{parts.netloc}")
         return block
     src, captions = str(spec.get("src") or ""), str(spec.get("captions") or "")
-    src_url = resolve(src) if src else None
-    if src_url is None:
+    video = resolve(src) if src else None
+    if video is None:
         out.problems.append((line, f"video `src: {src}` is not a file in the package: add it or fix the path"))
         return None
-    if not captions.endswith(".vtt") or resolve(captions) is None:
+    caption_file = resolve(captions) if captions.endswith(".vtt") else None
+    if caption_file is None:
         out.problems.append((line, "a video needs `captions:` naming a WebVTT (.vtt) file in the package "
                                    "(WCAG 1.2.2: captions for prerecorded video)"))
         return None
-    out.assets_used.update({src.lstrip("./"), captions.lstrip("./")})
-    block.update(src=src_url, captions=resolve(captions), lang=str(spec.get("lang") or "en"),
+    out.assets_used.update({video.path, caption_file.path})
+    block.update(src=video.url, captions=caption_file.url, lang=str(spec.get("lang") or "en"),
                  type=_video_type(src))
     return block
 

@@ -6,12 +6,10 @@ import hashlib
 import json
 import mimetypes
 import posixpath
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from plugin.catalog.asset_types import shown_inline
 from plugin.catalog.items import load_item
@@ -25,7 +23,14 @@ from plugin.catalog.package import (
     load_yaml,
     split_front_matter,
 )
-from plugin.catalog.render import data_image_refusal, estimate_minutes, render_body
+from plugin.catalog.render import (
+    AssetResolver,
+    PackageAsset,
+    RenderedBody,
+    estimate_minutes,
+    render_body,
+    resolve_quiz_text,
+)
 from plugin.catalog.schemas import ManifestSchema, NuggetFrontMatterSchema
 
 MAX_NUGGET_MINUTES = 15
@@ -90,8 +95,46 @@ def asset_url(sha256: str, path: str) -> str:
     return f"/content/{sha256}/{posixpath.basename(path)}"
 
 
-def _plain(message: str, field_name: str, known: list[str]) -> str:
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _field_at(schema: Schema | None, path: Path_) -> fields.Field[Any] | None:
+    """The field of ``schema`` that a path of names and list positions leads to, or None."""
+    found: fields.Field[Any] | None = None
+    current = schema
+    for part in path:
+        if isinstance(part, int) and isinstance(found, fields.List):
+            found = found.inner
+        elif isinstance(part, str) and current is not None and part in current.fields:
+            found = current.fields[part]
+        else:
+            return None
+        current = found.schema if isinstance(found, fields.Nested) else None
+    return found
+
+
+def _what_to_write(field: fields.Field[Any] | None) -> str:
+    """What a value of ``field`` looks like, in the words of the format's documentation."""
+    if isinstance(field, fields.Nested):
+        return "write a mapping of `key: value` lines"
+    if isinstance(field, fields.List):
+        return "write a list"
+    if isinstance(field, fields.String):
+        return "write text"
+    if isinstance(field, fields.Boolean):
+        return "write true or false"
+    if isinstance(field, fields.Number):
+        return "write a number"
+    return "this value has the wrong type"
+
+
+def _plain(message: str, field_name: str, known: list[str], field: fields.Field[Any] | None = None) -> str:
     """marshmallow's messages, turned into what the author should change."""
+    if message == "Invalid input type.":  # a list or text where a mapping goes, or the other way round
+        return f"`{field_name}`: {_what_to_write(field)}" if field_name else _what_to_write(field)
+    if message == "Field may not be null.":  # `title:` with nothing after it
+        return f"`{field_name}`: give a value" if field_name else "give a value"
     if message == "Missing data for required field.":
         return f"`{field_name}` is required: add it"
     if message == "Unknown field.":
@@ -104,21 +147,26 @@ def _plain(message: str, field_name: str, known: list[str]) -> str:
 
 
 def schema_problems(errors: Any, doc: LinedYaml, file: str, schema: Schema | None,
-                    path: Path_ = ()) -> list[Problem]:
-    """Flatten marshmallow's nested errors, each on the line of the field (or its nearest parent)."""
+                    path: Path_ = (), root: Path_ | None = None) -> list[Problem]:
+    """Flatten marshmallow's nested errors, each on the line of the field (or its nearest parent).
+
+    ``root``: where in the document ``schema`` applies (an item's schema at ``items.N``); ``path`` by default.
+    """
+    root = path if root is None else root
     out: list[Problem] = []
     if isinstance(errors, list):
         for message in errors:
             if isinstance(message, str):
                 name = ".".join(str(p) for p in path if p != "_schema")
                 known = sorted(schema.fields) if schema is not None else []
-                out.append(Problem(file, doc.line_of(path), _plain(message, name, known)))
+                field = _field_at(schema, path[len(root):])
+                out.append(Problem(file, doc.line_of(path), _plain(message, name, known, field)))
             else:
-                out.extend(schema_problems(message, doc, file, schema, path))
+                out.extend(schema_problems(message, doc, file, schema, path, root))
     elif isinstance(errors, dict):
         for key, value in errors.items():
             sub = (*path, key) if key != "_schema" else path
-            out.extend(schema_problems(value, doc, file, schema, sub))
+            out.extend(schema_problems(value, doc, file, schema, sub, root))
     return out
 
 
@@ -133,33 +181,33 @@ def _load(schema: Schema, doc: LinedYaml, file: str, problems: list[Problem]) ->
         return None
 
 
-def _resolver(files: PackageFiles, nugget_path: str):  # type: ignore[no-untyped-def]
-    def resolve(ref: str) -> str | None:
+def _resolver(files: PackageFiles, nugget_path: str) -> AssetResolver:
+    def resolve(ref: str) -> PackageAsset | None:
         ref = ref.split("#", 1)[0].split("?", 1)[0]
         for candidate in (posixpath.normpath(posixpath.join(posixpath.dirname(nugget_path), ref)),
                           posixpath.normpath(ref.lstrip("/"))):
             if candidate in files.files and not candidate.endswith(".md") and candidate != MANIFEST:
-                return asset_url(_sha(files.files[candidate]), candidate)
+                return PackageAsset(candidate, asset_url(_sha(files.files[candidate]), candidate))
         return None
 
     return resolve
 
 
-INLINE_DATA_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(data:[^)\s>]*)", re.IGNORECASE)
+# Item fields that are not Markdown shown to learners: everything else (prompt, choices, feedback, steps,
+# pairs, explanation) is, and passes the nugget body's checks on pictures and links.
+_NOT_MARKDOWN = frozenset({"id", "type", "patterns"})
 
 
-def _texts(value: Any) -> Iterator[str]:
+def _quiz_texts(value: Any, resolve: AssetResolver, out: RenderedBody) -> Any:
+    """An item spec with every quiz text checked and its package paths resolved (:func:`resolve_quiz_text`)."""
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict | list):
-        for inner in value.values() if isinstance(value, dict) else value:
-            yield from _texts(inner)
-
-
-def _inline_image_refusals(spec: dict[str, Any]) -> list[str]:
-    """Quiz texts are Markdown too (prompt, choices, feedback): their inline pictures pass the same check."""
-    found = (src for text in _texts(spec) for src in INLINE_DATA_IMAGE.findall(text))
-    return [refusal for src in found if (refusal := data_image_refusal(src))]
+        return resolve_quiz_text(value, resolve, out)
+    if isinstance(value, list):
+        return [_quiz_texts(inner, resolve, out) for inner in value]
+    if isinstance(value, dict):
+        return {key: inner if key in _NOT_MARKDOWN else _quiz_texts(inner, resolve, out)
+                for key, inner in value.items()}
+    return value
 
 
 def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warnings: list[Problem],
@@ -178,6 +226,8 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
     items: list[dict[str, Any]] = []
     raw_items = source.front.data.get("items") if isinstance(source.front.data, dict) else None
     seen_ids: set[str] = set()
+    resolve = _resolver(files, path)
+    quiz_assets: set[str] = set()
     for index, raw in enumerate(raw_items if isinstance(raw_items, list) else []):
         spec, errors = load_item(raw)
         if errors:
@@ -188,8 +238,11 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
                 schema = schema_cls.schema() if schema_cls else None
             problems.extend(schema_problems(errors, source.front, path, schema, ("items", index)))
         elif spec is not None:
-            problems.extend(Problem(path, source.front.line_of(("items", index)), f"item {spec['id']!r}: {refusal}")
-                            for refusal in _inline_image_refusals(spec))
+            texts = RenderedBody()
+            spec = _quiz_texts(spec, resolve, texts)
+            problems.extend(Problem(path, source.front.line_of(("items", index)), f"item {spec['id']!r}: {message}")
+                            for _, message in texts.problems)
+            quiz_assets |= texts.assets_used
             if spec["id"] in seen_ids:
                 problems.append(Problem(path, source.front.line_of(("items", index)),
                                         f"item id {spec['id']!r} is used twice in this nugget: make it unique"))
@@ -203,7 +256,7 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
             problems.extend(exc.problems)
             return None
 
-    rendered = render_body(source.body, _resolver(files, path), source.body_first_line, yaml_at)
+    rendered = render_body(source.body, resolve, source.body_first_line, yaml_at)
     problems.extend(Problem(path, line, message) for line, message in rendered.problems)
     if front is None:
         return None
@@ -219,7 +272,7 @@ def _parse_nugget(files: PackageFiles, path: str, problems: list[Problem], warni
         warnings.append(Problem(path, source.front.line_of(("minutes",), 2),
                                 f"about {minutes} minutes: nuggets work best at 5–15 minutes; consider "
                                 "splitting it in two"))
-    used = {p: _sha(files.files[p]) for p in sorted(rendered.assets_used) if p in files.files}
+    used = {p: _sha(files.files[p]) for p in sorted(rendered.assets_used | quiz_assets) if p in files.files}
     digest = _sha(json.dumps({"front": source.front.data, "body": source.body, "assets": used},
                              sort_keys=True, default=str).encode())
     return ParsedNugget(key=front["id"], title=front["title"], path=path, minutes=minutes,
@@ -364,7 +417,8 @@ def parse_package(files: PackageFiles) -> ParsedCourse:
     assets = {p: ParsedAsset(p, mimetypes.guess_type(p)[0] or "application/octet-stream", _sha(data), data)
               for p, data in files.files.items() if p != MANIFEST and p not in listed}
     for path in sorted(p for p, a in assets.items() if not p.endswith(".md") and not shown_inline(a.media_type)):
-        warnings.append(Problem(path, 0, f"a {assets[path].media_type} file is offered as a download, never "
+        media_type = assets[path].media_type
+        warnings.append(Problem(path, 0, f"{_article(media_type)} {media_type} file is offered as a download, never "
                                          "shown in a page: pages show pictures, audio, video and captions"))
     digest = _sha(json.dumps({"manifest": doc.data, "nuggets": [n.content_hash for m in modules for n in m.nuggets],
                               "assets": {p: a.sha256 for p, a in sorted(assets.items())}},

@@ -10,11 +10,13 @@ import datetime as dt
 import email.utils
 import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 
 from lti.errors import ServiceError
 from lti.outbound import OutboundPolicy, OutboundRefused, guarded_session
@@ -33,6 +35,51 @@ def safe_url(url: str) -> str:
     except ValueError:
         return "<invalid url>"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+BODY_READ_SIZE = 64 * 1024
+
+
+def read_body_by(response: requests.Response, deadline: float, read_timeout: float) -> requests.Response:
+    """Read the body of a ``stream=True`` response, giving up at ``deadline`` (a :func:`time.monotonic` time).
+
+    A read timeout bounds each wait for bytes, not the whole answer: a server sending one byte a second
+    never trips it. Here each wait is cut to what is left of the deadline, and once it passes the
+    connection is closed and :class:`requests.ReadTimeout` raised, the error a silent server gives.
+    The body is then ``response.content`` as usual.
+    """
+    chunks: list[bytes] = []
+    raw = response.raw
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise requests.ReadTimeout(f"no complete answer within the deadline ({read_timeout:g} s reads)")
+            sock = getattr(raw.connection, "sock", None)
+            if sock is not None:  # the next wait for bytes ends with the deadline, not a whole read timeout later
+                sock.settimeout(min(left, read_timeout))
+            chunk = raw.read1(BODY_READ_SIZE, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError:
+        response.close()
+        raise requests.ReadTimeout("no complete answer within the deadline") from None
+    except urllib3.exceptions.ProtocolError as exc:  # cut off mid-body, as requests says it
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(type(exc).__name__) from None
+    except urllib3.exceptions.DecodeError as exc:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(type(exc).__name__) from None
+    except urllib3.exceptions.HTTPError as exc:
+        response.close()
+        raise requests.ConnectionError(type(exc).__name__) from None
+    except requests.ReadTimeout:
+        response.close()
+        raise
+    response._content = b"".join(chunks)  # what ``response.content`` reads once the body is in
+    response._content_consumed = True  # type: ignore[attr-defined]  # not in the stubs; requests reads it
+    return response
 
 
 def _retryable_status(status: int) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from lti.http import safe_url
+from lti.http import read_body_by, safe_url
 from lti.outbound import OutboundPolicy, OutboundRefused, guarded_session
 from plugin.db import transaction
 from plugin.outbox.registry import Delivered, Hold, Outcome, Park, Retry, register_deliverer
@@ -77,7 +77,12 @@ def _comparable(value: Any) -> Any:
 
 
 class LrsClient:
-    """Talks to one LRS. ``requests`` with (connect, read) timeouts on every call.
+    """Talks to one LRS. ``requests`` with (connect, read) timeouts on every call, and a deadline on the whole.
+
+    The read timeout bounds each wait for bytes; an LRS trickling its answer a byte at a time would hold
+    the caller (a web worker for the console's Test button, the outbox worker for delivery) for as long as
+    it likes. So each call also ends by ``connect + read`` timeouts after it starts, with
+    :class:`requests.ReadTimeout`, retried like any timeout.
 
     Every URL is checked against ``policy`` first (:class:`lti.outbound.OutboundRefused`), and the session
     made here connects only to addresses the policy allows, redirects included.
@@ -94,12 +99,15 @@ class LrsClient:
                         "Content-Type": "application/json"}
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + sum(self.timeout)
         try:
             self.policy.check(url)
-            return self.http.request(method, url, headers=self.headers, timeout=self.timeout, **kwargs)
+            response = self.http.request(method, url, headers=self.headers, timeout=self.timeout, stream=True,
+                                         **kwargs)
         except OutboundRefused as refused:
             raise OutboundRefused(url, refused.host, f"{method} {safe_url(url)} was not sent: {refused.reason}"
                                   ) from None
+        return read_body_by(response, deadline, self.timeout[1])
 
     def post(self, bodies: Sequence[str]) -> requests.Response:
         data = ("[" + ",".join(bodies) + "]").encode()

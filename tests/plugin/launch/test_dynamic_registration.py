@@ -20,10 +20,13 @@ from plugin.platforms.models import Platform
 from plugin.registration import invites
 from plugin.registration import views as registration_views
 from plugin.registration.models import RegistrationInvite
+from tests.plugin.launch import live
 from tests.plugin.launch.test_cli import cli
 from tests.support.browser import RequestsBrowser
 from tests.support.first_page import first_page
 from tests.support.local_server import LocalServer
+
+browser, lms = live.browser, live.lms  # the fixtures over real HTTP
 
 
 def hidden_form_value(page: str) -> str:
@@ -32,16 +35,6 @@ def hidden_form_value(page: str) -> str:
     return unescape(found.group(1))
 
 
-@pytest.fixture
-def browser():
-    made = RequestsBrowser()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def lms(strict_platform, live_server):
-    return strict_platform(tool_base=live_server.url)
 
 
 def stored_platforms(live_server) -> list[Platform]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from plugin.registration import services as registration_services
+from tests.plugin.launch import live
 from tests.plugin.launch.test_dynamic_registration import (
     link_row,
     link_url,
@@ -17,19 +18,8 @@ from tests.plugin.launch.test_dynamic_registration import (
     register,
     stored_platforms,
 )
-from tests.support.browser import RequestsBrowser
 
-
-@pytest.fixture
-def browser():
-    made = RequestsBrowser()
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def lms(strict_platform, live_server):
-    return strict_platform(tool_base=live_server.url)
+browser, lms = live.browser, live.lms  # the fixtures over real HTTP
 
 
 def lms_answers(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:

@@ -94,14 +94,19 @@ def test_replay_queues_parked_messages_again(runtime):
         assert outbox.counts_by_status(session) == {"delivered": 1}
 
 
-def test_a_message_failing_past_the_give_up_time_is_parked(runtime):
+def _fail_old_message(runtime, hours: float, error: str) -> OutboxMessage:
+    """A message created ``hours`` ago, tried once more by a worker that gives up after 72 h; its row."""
     _enqueue(runtime, "old")
     with transaction(runtime.sessions) as session:
-        session.execute(sa.update(OutboxMessage).values(created_at=utcnow() - dt.timedelta(hours=80)))
+        session.execute(sa.update(OutboxMessage).values(created_at=utcnow() - dt.timedelta(hours=hours)))
     settings = WorkerSettings(give_up_after=dt.timedelta(hours=72))
-    Worker(runtime.sessions, {"test": Scripted({"old": Retry("HTTP 500")})}, settings).run(once=True)
+    Worker(runtime.sessions, {"test": Scripted({"old": Retry(error)})}, settings).run(once=True)
     with transaction(runtime.sessions) as session:
-        row = session.scalars(sa.select(OutboxMessage)).one()
+        return session.scalars(sa.select(OutboxMessage)).one()
+
+
+def test_a_message_failing_past_the_give_up_time_is_parked(runtime):
+    row = _fail_old_message(runtime, 80, "HTTP 500")
     assert row.status == Status.PARKED.value and "gave up" in row.last_error and "HTTP 500" in row.last_error
 
 
@@ -154,15 +159,11 @@ def test_the_worker_deletes_expired_login_states_and_nonces(runtime):
 def test_a_replayed_message_gets_a_new_give_up_window(runtime):
     """An admin replays what was parked during a long outage: it is tried again with backoff, not parked
     after one more failure because it was created long ago."""
-    _enqueue(runtime, "old")
+    row = _fail_old_message(runtime, 96, "HTTP 503")
+    assert row.status == Status.PARKED.value and "over 72 h;" in row.last_error
     with transaction(runtime.sessions) as session:
-        session.execute(sa.update(OutboxMessage).values(created_at=utcnow() - dt.timedelta(hours=96)))
-    settings = WorkerSettings(give_up_after=dt.timedelta(hours=72))
-    Worker(runtime.sessions, {"test": Scripted({"old": Retry("HTTP 503")})}, settings).run(once=True)
-    with transaction(runtime.sessions) as session:
-        row = session.scalars(sa.select(OutboxMessage)).one()
-        assert row.status == Status.PARKED.value and "over 72 h;" in row.last_error
         assert outbox.replay(session, ids=[row.id]) == 1
+    settings = WorkerSettings(give_up_after=dt.timedelta(hours=72))
     Worker(runtime.sessions, {"test": Scripted({"old": Retry("HTTP 503")})}, settings).run(once=True)
     with transaction(runtime.sessions) as session:
         row = session.scalars(sa.select(OutboxMessage)).one()

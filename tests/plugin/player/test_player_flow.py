@@ -161,8 +161,8 @@ def test_resume_goes_to_the_next_nugget(client, launch_as, demo_course):
     assert response.status_code == 303 and "/n/sbi-model" in response.headers["Location"]
 
 
-def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_course, runtime):
-    launch = launch_as()
+def _open_the_last_nugget(client, launch) -> None:
+    """Finish what "Putting it together" requires, rightly."""
     _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
     _complete(client, launch, "sbi-model", {"i.sbi-example": "1", **{f"i.sbi-order.{i}": str(i + 1) for i in range(4)}})
     for nugget, answers in (("behaviour-not-character", {"i.observable": ["0", "2"], "i.word-to-avoid": "Always"}),
@@ -171,6 +171,11 @@ def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_co
         _complete(client, launch, nugget, answers)
     page = client.get(f"/learn/c/{DEMO}/n/receiving", query_string=launch.q())
     client.post(f"/learn/c/{DEMO}/n/receiving/done", query_string=launch.q(), data={"csrf": csrf_of(page.text)})
+
+
+def test_attempts_policy_stops_after_the_last_attempt(client, launch_as, demo_course, runtime):
+    launch = launch_as()
+    _open_the_last_nugget(client, launch)
     for _ in range(3):
         page = client.get(f"/learn/c/{DEMO}/n/putting-it-together", query_string=launch.q())
         client.post(f"/learn/c/{DEMO}/n/putting-it-together/answers", query_string=launch.q(),
@@ -203,14 +208,7 @@ def _complete(client, launch, key, answers):
 
 def test_the_result_shows_this_attempts_score_and_the_best_one_that_counts(client, launch_as, demo_course):
     launch = launch_as()
-    _complete(client, launch, "why-feedback", {"i.praise-counts": "false"})
-    _complete(client, launch, "sbi-model", {"i.sbi-example": "1", **{f"i.sbi-order.{i}": str(i + 1) for i in range(4)}})
-    for nugget, answers in (("behaviour-not-character", {"i.observable": ["0", "2"], "i.word-to-avoid": "Always"}),
-                            ("timing", {"i.days": "2"}),
-                            ("conversation", {f"i.phrases.{i}": str(i) for i in range(3)})):
-        _complete(client, launch, nugget, answers)
-    page = client.get(f"/learn/c/{DEMO}/n/receiving", query_string=launch.q())
-    client.post(f"/learn/c/{DEMO}/n/receiving/done", query_string=launch.q(), data={"csrf": csrf_of(page.text)})
+    _open_the_last_nugget(client, launch)
     url = f"/learn/c/{DEMO}/n/putting-it-together"
     for answers, expected in (({"i.follow-up": "ask", "i.praise": "true"}, "You scored 50% (needed 75%)."),
                               ({"i.follow-up": "argue", "i.praise": "false"}, "You scored 0% (needed 75%).")):

@@ -30,7 +30,8 @@ VARIABLES: list[tuple[str, str, str]] = [
     ("SKILLBITE_DEMO", "0",
      "1 turns on the built-in demo LMS platform (try a launch without an LMS). Loopback base URLs only."),
     ("SKILLBITE_DEMO_ALLOW_REMOTE", "0",
-     "1 lets the demo platform run on a non-loopback base URL. Anyone could then launch as anyone."),
+     "1 lets the demo platform run on a non-loopback base URL and answer other machines. Anyone could then "
+     "launch as anyone."),
     ("SKILLBITE_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     ("SKILLBITE_LOG_FORMAT", "json", "json (one object per line) or text."),
     ("SKILLBITE_WORKERS", "2", "Web worker processes for `skillbite run`; each answers one request at a time, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, jsonify, redirect, render_template, request
@@ -25,6 +26,23 @@ def enable(app: Flask, runtime: Runtime) -> None:
     with runtime.sessions() as session, session.begin():
         app.extensions["skillbite.demo"] = ensure_demo_platform(session, config, runtime.box)
     app.register_blueprint(bp)
+
+
+@bp.before_request
+def only_this_machine() -> None:
+    """The demo platform lets anyone launch as anyone, and the server may listen on every address (the
+    container image runs on 0.0.0.0): unless SKILLBITE_DEMO_ALLOW_REMOTE=1, it answers browsers on this
+    machine only. Without its authorization endpoint, no one else can get a demo launch signed."""
+    if _demo().config.demo_allow_remote:
+        return
+    try:
+        local = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        abort(403, description="The demo LMS only answers browsers on the machine Skillbite runs on. To try it "
+                               "from another machine (or through a container's published port), set "
+                               "SKILLBITE_DEMO_ALLOW_REMOTE=1: anyone who reaches it can then launch as anyone.")
 
 
 def _demo() -> DemoPlatform:

@@ -43,6 +43,7 @@ STATE_TTL_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti_state_"
 STORAGE_FIELD = "lti_storage_state"
 STATE_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,40}")  # login_required, interaction_required, …
 
 
 def _origin(url: str) -> str:
@@ -118,7 +119,11 @@ def launch() -> BaseResponse:
     id_token = request.form.get("id_token")
     state = request.form.get("state")
     if request.form.get("error"):
-        raise LaunchError("platform_error", f"The LMS refused the login: {request.form.get('error')}.",
+        # OIDC Core §3.2.2.6 / RFC 6749 §4.1.2.1: an error code, one word. Anything else is not shown, so
+        # that no site can post its own sentence onto a Skillbite page.
+        code = request.form["error"]
+        said = f" ({code})" if OAUTH_ERROR_CODE.fullmatch(code) else ""
+        raise LaunchError("platform_error", f"The LMS refused the login{said}.",
                           "Check that Skillbite is enabled for this course and that you are logged in.")
     if not id_token:
         raise LaunchError("missing_id_token", "The LMS did not send an id_token.",
@@ -180,7 +185,10 @@ def launch() -> BaseResponse:
             response = serve_in_place(destination)
             response.headers["Content-Location"] = destination
     set_session_cookie(response, token, cookies_can_be_secure(cfg), int(lifetime.total_seconds()))
-    response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/")
+    # With the attributes it was set with: a browser ignores the deletion of a Partitioned, SameSite=None
+    # cookie inside the LMS iframe otherwise, and the spent state would ride along for its ten minutes.
+    response.delete_cookie(STATE_COOKIE_PREFIX + state, path="/lti/",
+                           **cookie_options(cookies_can_be_secure(cfg)))  # type: ignore[arg-type]
     return response
 
 

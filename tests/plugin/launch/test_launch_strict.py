@@ -317,6 +317,25 @@ def test_platform_error_answer_is_shown_not_crashed_on(platform, browser):
     assert "login_required" in response.text
 
 
+def test_a_posted_error_that_is_no_error_code_is_not_shown(platform, browser):
+    """Any site can post to /lti/launch: only an OAuth error code reaches the page, never a sentence."""
+    said = "Skillbite moved. Sign in again at https://evil.example/login"
+    response = platform.launch(browser, tamper=lambda form: {"error": said, "state": form["state"]})
+    assert_rejected(response, "platform_error")
+    assert "evil.example" not in response.text and "Skillbite moved" not in response.text
+
+
+def test_the_spent_state_cookie_is_deleted_with_the_attributes_it_was_set_with(platform, browser):
+    """Inside the LMS iframe a browser ignores the deletion of a Partitioned, SameSite=None cookie that
+    does not repeat those attributes."""
+    response = platform.launch(browser)
+    assert response.status_code == 200
+    [deletion] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("lti_state_")]
+    assert "Max-Age=0" in deletion or "Expires=Thu, 01 Jan 1970" in deletion
+    for attribute in ("Secure", "SameSite=None", "Partitioned", "Path=/lti/"):
+        assert attribute in deletion, deletion
+
+
 MALFORMED = {
     "one_segment": "abc",
     "two_segments": "eyJhbGciOiJSUzI1NiJ9.eyJ9",

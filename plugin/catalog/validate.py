@@ -341,6 +341,13 @@ BADGE_IMAGE_TYPES = {"image/png": "PNG", "image/svg+xml": "SVG"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def _badge_png_is_complete(data: bytes) -> bool:
+    """The whole PNG reads (a damaged one would be downloaded without its baked credential)."""
+    from plugin.credentials.images import png_is_complete
+
+    return png_is_complete(data)
+
+
 def _check_achievements(achievements: list[dict[str, Any]], doc: LinedYaml, files: PackageFiles,
                         problems: list[Problem]) -> None:
     """What publishing a course's badges needs, found now with its line instead of failing at publish."""
@@ -365,6 +372,9 @@ def _check_achievements(achievements: list[dict[str, Any]], doc: LinedYaml, file
         elif media_type == "image/png" and not files.files[image].startswith(PNG_SIGNATURE):
             problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is named .png but is not a PNG "
                                                     "picture: export it as PNG again"))
+        elif media_type == "image/png" and not _badge_png_is_complete(files.files[image]):
+            problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is a damaged PNG (cut short or "
+                                                    "corrupted): export it as PNG again"))
 
 
 def parse_package(files: PackageFiles) -> ParsedCourse:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plugin.credentials.images import png_is_complete
 from plugin.credentials.models import Achievement, AchievementCourseLink
 from plugin.db import utcnow
 
@@ -70,8 +71,8 @@ def upsert_achievement(session: Session, platform_id: int | None, key: str, *, n
         raise AchievementError(f"Unknown achievementType {achievement_type!r}.")
     if image is not None and image_type not in IMAGE_TYPES:
         raise AchievementError(f"The image must be PNG or SVG, got {image_type!r}.")
-    if image is not None and image_type == "image/png" and not image.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise AchievementError("The image is declared PNG but is not a PNG file.")
+    if image is not None and image_type == "image/png" and not png_is_complete(image):
+        raise AchievementError("The image is declared PNG but is not a complete, undamaged PNG file.")
     if valid_for_days is not None and valid_for_days <= 0:
         raise AchievementError("valid_for_days must be a positive number of days, or None for no expiry.")
     cleaned = [_clean_alignment(a) for a in alignments]

@@ -79,12 +79,13 @@ def revoke(credential_id: str, reason: str) -> None:
 
 @credential.command("reissue")
 @click.argument("credential_id")
-def reissue(credential_id: str) -> None:
-    """Revoke a credential as superseded and issue a fresh one to the same learner."""
+@click.option("--force", is_flag=True, help="Also re-issue a credential revoked for another reason.")
+def reissue(credential_id: str, force: bool) -> None:
+    """Revoke a credential as superseded and issue a fresh one to the same learner (its latest one only)."""
     try:
         with _context() as (settings, sessions), transaction(sessions) as session:
             old = _find(session, credential_id)
-            fresh = reissue_credential(session, old, settings=settings)
+            fresh = reissue_credential(session, old, settings=settings, force=force)
             url = fresh.document["id"]
             audit.record(session, audit.cli_actor(), "credential.reissued", old.public_id,
                          platform_id=old.platform_id, detail=f"new credential {fresh.public_id}")
@@ -105,14 +106,26 @@ def list_credentials(limit: int) -> None:
 
 
 @credential.command("rotate-key")
-@click.option("--platform", "platform_id", type=int, default=None, help="Tenant (platform id); default: shared.")
-def rotate(platform_id: int | None) -> None:
-    """Sign new credentials with a new key; earlier ones keep verifying (the old key stays published)."""
+@click.option("--platform", "platform_id", type=int, default=None, help="The tenant (platform id) whose key to rotate.")
+@click.option("--all", "every_tenant", is_flag=True, help="Rotate every tenant's key.")
+def rotate(platform_id: int | None, every_tenant: bool) -> None:
+    """Sign a tenant's new credentials with a new key; earlier ones keep verifying (the old key stays published)."""
+    if (platform_id is None) == (not every_tenant):
+        raise click.UsageError("Say whose key to rotate: --platform N (see `skillbite platform list`) or --all.")
+    rotated: list[tuple[Platform, str]] = []
     with _context() as (settings, sessions), transaction(sessions) as session:
-        # Checked first: a key for a platform that does not exist fails its foreign key with a traceback.
-        if platform_id is not None and (platform_id > DATABASE_ID_MAX or session.get(Platform, platform_id) is None):
-            raise click.ClickException(f"There is no platform {platform_id}. See `skillbite platform list`.")
-        key = rotate_key(session, settings.box, platform_id)
-        method = settings.verification_method(key)
-        audit.record(session, audit.cli_actor(), "credential_key.rotated", method, platform_id=platform_id)
-    click.echo(f"New signing key {method}.")
+        if every_tenant:
+            platforms = list(session.scalars(sa.select(Platform).order_by(Platform.id)))
+        else:
+            assert platform_id is not None
+            # Checked first: a key for a platform that does not exist fails its foreign key with a traceback.
+            found = session.get(Platform, platform_id) if platform_id <= DATABASE_ID_MAX else None
+            if found is None:
+                raise click.ClickException(f"There is no platform {platform_id}. See `skillbite platform list`.")
+            platforms = [found]
+        for platform in platforms:
+            method = settings.verification_method(rotate_key(session, settings.box, platform.id))
+            audit.record(session, audit.cli_actor(), "credential_key.rotated", method, platform_id=platform.id)
+            rotated.append((platform, method))
+        lines = [f"Rotated the signing key of platform {p.id} ({p.name or p.issuer}): new key {m}." for p, m in rotated]
+    click.echo("\n".join(lines) if lines else "No platforms registered: no key to rotate.")

@@ -61,6 +61,18 @@ def _font(size: int) -> Any:
         return ImageFont.load_default()
 
 
+def png_is_complete(data: bytes) -> bool:
+    """Whether Pillow reads the whole PNG: every chunk's CRC checks and it ends with ``IEND``."""
+    if not data.startswith(PNG_SIGNATURE):
+        return False
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
+
+
 def achievement_png(name: str, image: bytes | None, image_type: str | None) -> bytes:
     return image if image is not None and image_type == "image/png" else default_png(name)
 
@@ -70,19 +82,27 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """The PNG's chunks up to ``IEND``; ValueError when it is cut short or has none."""
     if not png.startswith(PNG_SIGNATURE):
         raise ValueError("not a PNG file")
     chunks, offset = [], len(PNG_SIGNATURE)
-    while offset < len(png):
+    while offset + 12 <= len(png):
         (length,) = struct.unpack(">I", png[offset:offset + 4])
         kind = png[offset + 4:offset + 8]
+        if offset + 12 + length > len(png):
+            break
         chunks.append((kind, png[offset + 8:offset + 8 + length]))
+        if kind == b"IEND":
+            return chunks
         offset += 12 + length
-    return chunks
+    raise ValueError("damaged PNG file: it has no IEND chunk")
 
 
 def bake_png(png: bytes, credential: dict[str, Any]) -> bytes:
-    """The PNG with the credential in an iTXt chunk (replacing any credential baked in before)."""
+    """The PNG with the credential in an iTXt chunk (replacing any credential baked in before).
+
+    Raises ValueError for a damaged PNG, rather than returning a picture that carries no credential.
+    """
     text = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     # iTXt: keyword, NUL, compression flag 0, compression method 0, language tag NUL, translated keyword NUL.
     itxt = PNG_KEYWORD + b"\0" + b"\0\0" + b"\0" + b"\0" + text

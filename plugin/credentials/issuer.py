@@ -103,6 +103,22 @@ def signer_for(session: Session, settings: IssuerSettings, platform_id: int | No
     return Signer(verification_method=settings.verification_method(key), private_key=private)
 
 
+def signer_as(session: Session, settings: IssuerSettings, platform_id: int | None, issuer: str | None) -> Signer:
+    """A signer speaking as ``issuer``: a did:key DID is its own key (retired or not), so only that key can sign
+    as it; as our did:web, the tenant's current key. None: the tenant's current issuer."""
+    if issuer is None:
+        return signer_for(session, settings, platform_id)
+    if issuer.startswith("did:key:"):
+        signer = signer_by_method(session, settings, f"{issuer}#{issuer.removeprefix('did:key:')}")
+        if signer is None:
+            raise LookupError(f"The key of issuer {issuer} is no longer stored.")
+        return signer
+    key = current_key(session, settings.box, platform_id)
+    private = serialization.load_pem_private_key(settings.box.open(key.private_key_sealed), password=None)
+    assert isinstance(private, Ed25519PrivateKey)
+    return Signer(verification_method=f"{issuer}#{key.public_key_multibase}", private_key=private)
+
+
 def signer_by_method(session: Session, settings: IssuerSettings, method: str) -> Signer | None:
     """The signer of an earlier credential (its key may be retired since), for re-encoding it as a JWT."""
     fragment = method.rsplit("#", 1)[-1]

@@ -77,12 +77,19 @@ class IssuerKey(Base):
 
 
 class StatusList(Base):
-    """Bitstring Status List v1.0: one revocation list per tenant, published as a signed credential."""
+    """Bitstring Status List v1.0: a tenant's revocation list, published as a signed credential.
+
+    ``issuer`` is the DID the list was created under; its credentials name the same issuer, and a verifier
+    rejects a list issued by anyone else. With did:key the DID is the key, so after a key rotation new
+    credentials go on a new list and the old list stays signed by the old key. None: made before issuers were
+    recorded (signed as the tenant's current issuer).
+    """
 
     __tablename__ = "credential_status_list"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("platform.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str | None] = mapped_column(sa.String(300), default=None)
     size: Mapped[int] = mapped_column()
     bits: Mapped[bytes] = mapped_column(sa.LargeBinary)
     allocated: Mapped[int] = mapped_column(default=0)

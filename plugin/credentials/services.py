@@ -141,11 +141,12 @@ def _issue(session: Session, settings: IssuerSettings, user: User, achievement: 
     platform = session.get(Platform, user.platform_id)
     now = utcnow()
     valid_until = now + dt.timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
-    status_list, index = status.allocate_index(session, settings, user.platform_id)
     signer = signer_for(session, settings, user.platform_id)
+    issuer_id = signer.verification_method.split("#", 1)[0]
+    status_list, index = status.allocate_index(session, settings, user.platform_id, issuer_id)
     public_id = uuid.uuid4().hex
     unsigned = build_credential(
-        settings, public_id=public_id, issuer_id=signer.verification_method.split("#", 1)[0],
+        settings, public_id=public_id, issuer_id=issuer_id,
         issuer_name=platform.name if platform else "Skillbite", user=user, achievement=achievement,
         evidence=evidence, valid_from=now, valid_until=valid_until,
         credential_status=status.entry(settings, status_list, index), salt=secrets.token_hex(16))
@@ -194,20 +195,34 @@ def award_credential(session: Session, user: User, achievement: Achievement, evi
         return existing
 
 
+SUPERSEDED = "Superseded by a re-issued credential."
+
+
 def reissue_credential(session: Session, credential: IssuedCredential, evidence: Evidence | None = None,
-                       settings: IssuerSettings | None = None) -> IssuedCredential:
-    """Revoke ``credential`` (reason: superseded) and issue the next generation to the same learner."""
+                       settings: IssuerSettings | None = None, *, force: bool = False) -> IssuedCredential:
+    """Revoke ``credential`` (reason: superseded) and issue the next generation to the same learner.
+
+    Only the learner's latest generation can be re-issued, so at most one credential per learner per
+    achievement is valid. One revoked for another reason than being superseded is re-issued only with
+    ``force`` (the revocation was a decision; re-issuing undoes it).
+    """
     settings = settings or current_settings()
+    latest = _latest(session, credential.user, credential.achievement)
+    if latest is not None and latest.id != credential.id:
+        raise CredentialError(f"Credential {credential.public_id} was superseded by {latest.public_id} "
+                              f"(generation {latest.generation}): re-issue that one instead.")
+    if credential.revoked_at is not None and credential.revocation_reason != SUPERSEDED and not force:
+        raise CredentialError(f"Credential {credential.public_id} was revoked "
+                              f"(reason: {credential.revocation_reason}); re-issuing it gives the learner a valid "
+                              "credential again. Use --force if that is what you want.")
     if credential.revoked_at is None:
-        revoke_credential(session, credential, "Superseded by a re-issued credential.", settings)
+        revoke_credential(session, credential, SUPERSEDED, settings)
     if evidence is None:
         saved = credential.evidence
         evidence = Evidence(course_title=saved["course_title"],
                             completed_at=dt.datetime.fromisoformat(saved["completed_at"]), score=saved.get("score"),
                             course_url=saved.get("course_url"), course_version_id=saved.get("course_version_id"))
-    latest = _latest(session, credential.user, credential.achievement)
-    generation = (latest.generation if latest else credential.generation) + 1
-    return _issue(session, settings, credential.user, credential.achievement, evidence, generation)
+    return _issue(session, settings, credential.user, credential.achievement, evidence, credential.generation + 1)
 
 
 def revoke_credential(session: Session, credential: IssuedCredential, reason: str,
@@ -287,7 +302,7 @@ def verify_document(session: Session, settings: IssuerSettings, document: dict[s
         checks.append(("Signature", False, str(exc)))
         return Verification("tampered", str(exc), tuple(checks))
     checks.append(("Signature", True, "Signed by the issuer's key; nothing was changed since."))
-    revoked = _revocation(session, document)
+    revoked = _revocation(session, document, issuer_id)
     if revoked is not None:
         checks.append(("Status", False, revoked))
         return Verification("revoked", revoked, tuple(checks))
@@ -306,8 +321,12 @@ def verify_document(session: Session, settings: IssuerSettings, document: dict[s
     return Verification("valid", "This credential is genuine and valid.", tuple(checks))
 
 
-def _revocation(session: Session, document: dict[str, Any]) -> str | None:
-    """The reason the status list gives for revocation, or None. Reads our own published list."""
+def _revocation(session: Session, document: dict[str, Any], issuer_id: str | None) -> str | None:
+    """The reason the status list gives for revocation, or None. Reads our own published list.
+
+    The list must be issued by the credential's issuer, as independent verifiers check (digitalbazaar's
+    vc-bitstring-status-list); otherwise the credential's status cannot be trusted.
+    """
     entry = document.get("credentialStatus") or {}
     if entry.get("type") != "BitstringStatusListEntry":
         return None
@@ -316,6 +335,8 @@ def _revocation(session: Session, document: dict[str, Any]) -> str | None:
     status_list = session.get(StatusList, number) if number is not None else None
     if status_list is None or status_list.document is None:
         return "The revocation list of this credential cannot be found."
+    if status_list.document.get("issuer") != issuer_id:
+        return "The revocation list of this credential is issued by another issuer, so its status cannot be checked."
     bits = status.decode_bits(status_list.document["credentialSubject"]["encodedList"])
     if not status.bit_is_set(bits, int(entry["statusListIndex"])):
         return None

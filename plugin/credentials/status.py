@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plugin.credentials.issuer import IssuerSettings, signer_for
+from plugin.credentials.issuer import IssuerSettings, signer_as
 from plugin.credentials.jsonld import CREDENTIALS_V2
 from plugin.credentials.models import StatusList
 from plugin.credentials.proofs import add_proof, xsd_datetime
@@ -50,16 +50,23 @@ def status_list_url(settings: IssuerSettings, status_list: StatusList) -> str:
     return settings.url(f"/credentials/status/{status_list.id}")
 
 
-def allocate_index(session: Session, settings: IssuerSettings, platform_id: int | None) -> tuple[StatusList, int]:
-    """A fresh index on the tenant's current list (a new list when it is full)."""
+def allocate_index(session: Session, settings: IssuerSettings, platform_id: int | None,
+                   issuer: str) -> tuple[StatusList, int]:
+    """A fresh index on the tenant's current list of ``issuer`` (a new list when it is full or there is none).
+
+    Verifiers (e.g. digitalbazaar's vc-bitstring-status-list) reject a status list credential whose issuer is
+    not the credential's, so a credential only goes on a list of the issuer that signs it (with did:key, a
+    key rotation changes the issuer).
+    """
     query = (sa.select(StatusList)
              .where(StatusList.platform_id.is_(None) if platform_id is None
                     else StatusList.platform_id == platform_id,
-                    StatusList.allocated < StatusList.size)
+                    StatusList.issuer == issuer, StatusList.allocated < StatusList.size)
              .order_by(StatusList.id.desc()).limit(1).with_for_update())
     status_list = session.scalar(query)
     if status_list is None:
-        status_list = StatusList(platform_id=platform_id, size=LIST_SIZE, bits=bytes(LIST_SIZE // 8), allocated=0)
+        status_list = StatusList(platform_id=platform_id, issuer=issuer, size=LIST_SIZE, bits=bytes(LIST_SIZE // 8),
+                                 allocated=0)
         session.add(status_list)
         session.flush()
         publish(session, settings, status_list)
@@ -84,7 +91,8 @@ def publish(session: Session, settings: IssuerSettings, status_list: StatusList)
     """Sign the list as a BitstringStatusListCredential (§2.2) and keep it for the public endpoint."""
     now = utcnow()
     url = status_list_url(settings, status_list)
-    signer = signer_for(session, settings, status_list.platform_id)
+    # Signed as the issuer it was created under, whatever the tenant's current key: its credentials name it.
+    signer = signer_as(session, settings, status_list.platform_id, status_list.issuer)
     unsigned = {
         "@context": [CREDENTIALS_V2],
         "id": url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ bp = Blueprint("credentials", __name__, template_folder="templates", static_fold
                static_url_path="/credentials/static")
 
 JSON_LD = "application/ld+json"
+log = logging.getLogger("skillbite.credentials")
 
 
 def _json(data: Any, mimetype: str = "application/json", download: str | None = None) -> Response:
@@ -95,9 +97,15 @@ def _credential(public_id: str) -> IssuedCredential:
     return found
 
 
+def _signed_name(credential: IssuedCredential) -> str:
+    """The achievement's name as signed: the live row may have been renamed since (credentials keep theirs)."""
+    name: str = credential.document["credentialSubject"]["achievement"]["name"]
+    return name
+
+
 def _linkedin_url(credential: IssuedCredential) -> str:
     document = credential.document
-    params = {"startTask": "CERTIFICATION_NAME", "name": credential.achievement.name,
+    params = {"startTask": "CERTIFICATION_NAME", "name": _signed_name(credential),
               "organizationName": document["issuer"].get("name", "Skillbite"),
               "issueYear": credential.issued_at.year, "issueMonth": credential.issued_at.month,
               "certUrl": document["id"], "certId": credential.public_id}
@@ -120,7 +128,7 @@ def credential_page(public_id: str) -> Response | str:
 
 
 def _filename(credential: IssuedCredential, extension: str) -> str:
-    stem = "".join(c if c.isalnum() else "-" for c in credential.achievement.name.lower()).strip("-")[:60]
+    stem = "".join(c if c.isalnum() else "-" for c in _signed_name(credential).lower()).strip("-")[:60]
     return f"{stem or 'badge'}-{credential.public_id[:8]}.{extension}"
 
 
@@ -141,13 +149,21 @@ def credential_jwt_download(public_id: str) -> Response:
 
 def _artwork(credential: IssuedCredential) -> bytes:
     achievement = credential.achievement
-    return images.achievement_png(achievement.name, achievement.image_data, achievement.image_type)
+    name = _signed_name(credential)
+    if achievement.image_type == "image/png" and achievement.image_data is not None \
+            and not images.png_is_complete(achievement.image_data):
+        # Stored before images were checked whole: a damaged PNG cannot carry the credential (no IEND).
+        log.warning("badge image of achievement %s is a damaged PNG; using the generated artwork",
+                    achievement.public_id)
+        return images.default_png(name)
+    return images.achievement_png(name, achievement.image_data, achievement.image_type)
 
 
 @bp.get("/credentials/<public_id>.png")
 def credential_png(public_id: str) -> Response:
     found = _credential(public_id)
-    response = Response(images.bake_png(_artwork(found), found.document), mimetype="image/png")
+    baked = images.bake_png(_artwork(found), found.document)
+    response = Response(baked, mimetype="image/png")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(found, "png")}"'
     return response
 
@@ -155,7 +171,7 @@ def credential_png(public_id: str) -> Response:
 @bp.get("/credentials/<public_id>.svg")
 def credential_svg(public_id: str) -> Response:
     found = _credential(public_id)
-    response = Response(images.bake_svg(found.achievement.name, _artwork(found), found.document),
+    response = Response(images.bake_svg(_signed_name(found), _artwork(found), found.document),
                         mimetype="image/svg+xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(found, "svg")}"'
     return response

@@ -11,10 +11,11 @@ from plugin.catalog.models import Course
 from plugin.catalog.package import PackageFiles, PackageInvalid, load_yaml
 from plugin.catalog.services import import_package
 from plugin.catalog.validate import parse_package
+from plugin.credentials.images import default_png
 from plugin.db import transaction
 from tests.plugin.catalog.packages import MANIFEST, package
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+PNG = default_png("B")  # a whole PNG: a cut-off one is refused (test_damaged_png.py)
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 20
 ONE_NUGGET = "      - nuggets/a.md"
 

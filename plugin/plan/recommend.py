@@ -13,7 +13,7 @@ The rules (docs/skills.md, "How recommendations are chosen"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from plugin.skills import scale
@@ -35,6 +35,8 @@ class CatalogNugget:
     requires: tuple[str, ...]  # nugget keys of the same course: its own and its module's prerequisites
     owner: int | None = None  # the organisation whose course it is (catalog.models.CourseOwner); None: shared
     course_slug: str = ""  # for the link to the nugget
+    version_id: int = 0  # the course version it is from
+    content_hash: str = ""  # of its content: a new version keeps a completion only while this is unchanged
 
     @property
     def ref(self) -> tuple[int, str]:
@@ -48,6 +50,27 @@ class Catalog:
     by_course: Mapping[int, tuple[int, ...]]
     titles: Mapping[tuple[int, str], str]
     _views: dict[int, Catalog] = field(default_factory=dict, compare=False, repr=False)
+    _versions: dict[frozenset[tuple[int, int]], Catalog] = field(default_factory=dict, compare=False, repr=False)
+
+    def version_of(self, course_id: int) -> int | None:
+        """The version of the course this catalog offers, None when it offers none of it."""
+        indexes = self.by_course.get(course_id)
+        return self.nuggets[indexes[0]].version_id if indexes else None
+
+    def with_versions(self, courses: Mapping[int, Sequence[CatalogNugget]]) -> Catalog:
+        """This catalog with each course in ``courses`` offered from the nuggets given instead (all of one
+        version): a learner keeps their version until they finish it. Kept per set of versions."""
+        if not courses:
+            return self
+        key = frozenset((course_id, nuggets[0].version_id if nuggets else 0) for course_id, nuggets in courses.items())
+        view = self._versions.get(key)
+        if view is None:
+            view = Catalog.build([*(n for n in self.nuggets if n.course_id not in courses),
+                                  *(n for nuggets in courses.values() for n in nuggets)])
+            if len(self._versions) >= 256:  # learners on older versions are few; never let it grow unbounded
+                self._versions.clear()
+            self._versions[key] = view
+        return view
 
     def for_platform(self, platform_id: int) -> Catalog:
         """What people of ``platform_id`` may be offered: the shared library and their organisation's courses,

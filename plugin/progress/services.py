@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plugin.catalog.items import ItemGrade, item_type
-from plugin.catalog.models import Course, Nugget
+from plugin.catalog.models import Course
 from plugin.catalog.snapshot import NuggetView, VersionView, version_view
 from plugin.db import table_of, utcnow
 from plugin.db_driver import DriverStatement
@@ -147,14 +147,19 @@ def _enrolment(session: Session, learner: Learner, course: Course) -> Enrolment:
 
 def _carry_over(session: Session, learner: Learner, old: Enrolment, new: Enrolment) -> None:
     done = {p.content_hash: p for p in progress_rows(session, learner, old).values() if p.completed_at}
-    for nugget in session.scalars(sa.select(Nugget).where(Nugget.version_id == new.version_id)):
+    version = load_version(session, new.version_id)
+    carried: dict[str, NuggetProgress] = {}
+    for nugget in version.nuggets:
         prior = done.get(nugget.content_hash)
         if prior is not None:
-            session.add(NuggetProgress(enrolment_id=new.id, platform_id=learner.platform_id,
-                                       user_id=learner.user_id, nugget_id=nugget.id, nugget_key=nugget.key,
-                                       content_hash=nugget.content_hash, opened_at=prior.opened_at,
-                                       completed_at=prior.completed_at, attempts=prior.attempts,
-                                       score=prior.score, passed=prior.passed, carried_over=True))
+            carried[nugget.key] = NuggetProgress(
+                enrolment_id=new.id, platform_id=learner.platform_id, user_id=learner.user_id, nugget_id=nugget.id,
+                nugget_key=nugget.key, content_hash=nugget.content_hash, opened_at=prior.opened_at,
+                completed_at=prior.completed_at, attempts=prior.attempts, score=prior.score, passed=prior.passed,
+                carried_over=True)
+            session.add(carried[nugget.key])
+    # The new enrolment's share done, as _complete keeps it: the catalog shows it ("Started: 2 of 4").
+    new.percent = percent_done(pathway(version, carried))
     session.flush()
 
 

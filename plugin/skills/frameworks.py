@@ -54,8 +54,17 @@ class ParsedFramework:
     skills: list[ParsedSkill] = field(default_factory=list)
 
 
+MAX_URI = 1000  # the column's length (skill.uri, skill_framework.uri)
+
+
 def _is_uri(value: str) -> bool:
-    return ":" in value and " " not in value and len(value) <= 1000
+    return ":" in value and " " not in value and len(value) <= MAX_URI
+
+
+def _shown(value: object) -> str:
+    """A value in a problem message, cut short: a 5,000-character URI would bury the message."""
+    text = str(value)
+    return repr(text if len(text) <= 80 else text[:80] + "…")
 
 
 def _read_csv(path: Path, problems: list[Problem], required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -146,8 +155,13 @@ def read_case(path: Path, *, known_uris: frozenset[str] = frozenset()) -> Parsed
     doc_id = str(document.get("identifier") or "")
     if not doc_id:
         problems.append(Problem(f"{name} CFDocument", 0, "identifier is empty"))
+    doc_uri = document.get("uri")
+    if doc_uri is not None and not (isinstance(doc_uri, str) and _is_uri(doc_uri)):
+        problems.append(Problem(f"{name} CFDocument", 0, f"uri {_shown(doc_uri)} is not a URI of at most "
+                                                         f"{MAX_URI} characters"))
+        doc_uri = None
     framework = ParsedFramework(key=f"case:{doc_id}"[:100], title=str(document.get("title") or doc_id)[:300],
-                                source_format="case", uri=document.get("uri"))
+                                source_format="case", uri=doc_uri)
     items = data.get("CFItems", [])
     if not isinstance(items, list):
         items = []
@@ -163,11 +177,15 @@ def read_case(path: Path, *, known_uris: frozenset[str] = frozenset()) -> Parsed
         uri = str(item.get("uri") or ident)
         if not ident:
             problems.append(Problem(where, index, "identifier is empty: CASE requires a UUID per item"))
+        # An item without a uri is known by its identifier (a UUID, no scheme); a uri given must be one.
+        bad_uri = bool(item.get("uri")) and not _is_uri(uri) or len(uri) > MAX_URI
+        if bad_uri:
+            problems.append(Problem(where, index, f"uri {_shown(uri)} is not a URI of at most {MAX_URI} characters"))
         if not statement:
             problems.append(Problem(where, index, f"fullStatement of {ident or 'this item'} is empty"))
         if uri in by_uri:
             problems.append(Problem(where, index, f"item {uri} appears twice"))
-        if ident and statement and uri not in by_uri:
+        if ident and statement and not bad_uri and uri not in by_uri:
             label = str(item.get("abbreviatedStatement") or statement)
             by_uri[uri] = ParsedSkill(uri=uri, label=label[:500], description=statement if label != statement
                                       else str(item.get("notes") or ""),

@@ -42,6 +42,20 @@ def _known_uris(session: Session) -> frozenset[str]:
     return frozenset(session.scalars(sa.select(Skill.uri)))
 
 
+def _esco_skills_file(folder: Path) -> Path:
+    """ESCO's skills file in a download folder: ``skills_<lang>.csv``, English first. The underscore keeps
+    ``skillsHierarchy_en.csv`` (and ``skillGroups_en.csv``) out: they are not lists of skills."""
+    english = folder / "skills_en.csv"
+    if english.is_file():
+        return english
+    found = sorted(p for p in folder.glob("skills_*.csv") if p.is_file())
+    if not found:
+        raise FrameworkInvalid([Problem(folder.name, 0, "no skills_<language>.csv in this folder: give the folder "
+                                                        "of an ESCO CSV download (with skills_en.csv), or the "
+                                                        "skills file itself")])
+    return found[0]
+
+
 def read_framework(session: Session, path: Path, source_format: str, hierarchy: Path | None = None,
                    key: str | None = None, title: str | None = None) -> ParsedFramework:
     """Parse and check a framework file (a folder for ESCO: its skills and broaderRelations CSVs)."""
@@ -50,11 +64,8 @@ def read_framework(session: Session, path: Path, source_format: str, hierarchy: 
     if source_format != "esco":
         raise FrameworkInvalid([Problem(path.name, 0, f"unknown format {source_format!r}: use esco or case")])
     if path.is_dir():
-        skills = sorted(path.glob("skills*.csv"))
-        hierarchy = hierarchy or next(iter(sorted(path.glob("broaderRelationsSkillPillar*.csv"))), None)
-        if not skills:
-            raise FrameworkInvalid([Problem(path.name, 0, "no skills*.csv in this folder (ESCO's skills_en.csv)")])
-        path = skills[0]
+        path = _esco_skills_file(path)
+        hierarchy = hierarchy or next(iter(sorted(path.parent.glob("broaderRelationsSkillPillar*.csv"))), None)
     return read_esco(path, hierarchy, key=key or "esco", title=title or "ESCO skills",
                      known_uris=_known_uris(session))
 
@@ -84,13 +95,28 @@ def import_framework(session: Session, parsed: ParsedFramework) -> ImportSummary
     if new_rows:
         session.execute(sa.insert(Skill), new_rows)  # executemany: thousands of ESCO skills in one go
     session.flush()
-    ids = dict(session.execute(sa.select(Skill.uri, Skill.id)).all())
-    parents = [{"b_id": ids[ps.uri], "b_parent": ids[ps.broader_uri]} for ps in parsed.skills if ps.broader_uri]
+    # A URI is unique per framework only: another framework may hold the same URIs, and its rows must
+    # not be touched. A broader skill is taken from this framework, else (explicitly) from another one.
+    ids = dict(session.execute(sa.select(Skill.uri, Skill.id).where(Skill.framework_id == framework.id)).all())
+    elsewhere = _other_framework_ids(session, framework.id,
+                                     {ps.broader_uri for ps in parsed.skills if ps.broader_uri} - ids.keys())
+    parents = [{"b_id": ids[ps.uri], "b_parent": ids.get(ps.broader_uri) or elsewhere[ps.broader_uri]}
+               for ps in parsed.skills if ps.broader_uri]
     if parents:
         session.connection().execute(sa.update(Skill).where(Skill.id == sa.bindparam("b_id"))
                                      .values(parent_id=sa.bindparam("b_parent")), parents)
     session.expire_all()
     return ImportSummary(framework, added, updated)
+
+
+def _other_framework_ids(session: Session, framework_id: int, uris: set[str]) -> dict[str, int]:
+    """Skills of other frameworks a hierarchy names as broader (the first framework imported wins a URI
+    several frameworks share, as in :func:`skills_by_ref`)."""
+    if not uris:
+        return {}
+    rows = session.execute(sa.select(Skill.uri, Skill.id).where(Skill.uri.in_(uris), Skill.framework_id != framework_id)
+                           .order_by(Skill.id.desc()))
+    return dict(rows.all())
 
 
 def save_role(session: Session, key: str, title: str, requirements: dict[str, float], *,

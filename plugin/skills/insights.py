@@ -103,14 +103,25 @@ def role_insights(session: Session, platform_id: int, role: RoleProfile, context
                 total, active = per_week[week]
                 active.add(user_id)
                 per_week[week] = (total + minutes, active)
+    # A learner who has never learnt anything has been idle since they chose the role.
+    chosen: dict[int, dt.date] = {}
+    if ids:
+        chosen = {user_id: at.astimezone(dt.UTC).date() for user_id, at in session.execute(
+            sa.select(LearnerRole.user_id, LearnerRole.chosen_at).where(
+                LearnerRole.platform_id == platform_id, LearnerRole.user_id.in_(ids)))}
     named = {u.id: _name(u) for u in users}
     stuck_names = {s.name for s in stuck}
     for row in rows:
         last = last_day.get(row.user_id)
-        if row.mean_gap > 0 and last is not None and (today - last).days >= STUCK_IDLE_DAYS \
-                and named[row.user_id] not in stuck_names:
+        if row.mean_gap <= 0 or named[row.user_id] in stuck_names:
+            continue
+        if last is not None and (today - last).days >= STUCK_IDLE_DAYS:
             stuck.append(StuckLearner(named[row.user_id], f"no learning for {(today - last).days} days, "
                                                           f"gaps remain (mean {row.mean_gap:.1f} levels)"))
+        elif last is None and (today - chosen[row.user_id]).days >= STUCK_IDLE_DAYS:
+            stuck.append(StuckLearner(named[row.user_id], f"no learning in the {(today - chosen[row.user_id]).days} "
+                                                          f"days since choosing the role, gaps remain "
+                                                          f"(mean {row.mean_gap:.1f} levels)"))
     return Insights(role, labels, tuple(r.level for r in role.requirements), tuple(rows), means,
                     tuple((w, round(m, 1), len(a)) for w, (m, a) in sorted(per_week.items())), tuple(stuck))
 

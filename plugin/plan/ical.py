@@ -25,8 +25,11 @@ def plan_calendar(week: WeekPlan, *, uid_prefix: str, host: str, now: dt.datetim
         event.add("uid", f"{uid_prefix}-{day.day.isoformat()}@{host}")
         event.add("dtstamp", now.astimezone(dt.UTC))
         # UTC times: every calendar reads them the same, with no VTIMEZONE block to get wrong.
-        event.add("dtstart", day.start.astimezone(dt.UTC))
-        event.add("dtend", (day.start + dt.timedelta(minutes=day.minutes)).astimezone(dt.UTC))
+        # The end is computed in UTC: zoned wall-clock arithmetic on a DST day would end the event before
+        # it starts or an hour late (RFC 5545 §3.6.1: DTEND is after DTSTART).
+        start = day.start.astimezone(dt.UTC)
+        event.add("dtstart", start)
+        event.add("dtend", start + dt.timedelta(minutes=day.minutes))
         titles = [r.nugget.title for r in day.nuggets]
         summary = f"Skillbite: {day.minutes} min"
         if titles:

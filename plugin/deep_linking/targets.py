@@ -6,7 +6,7 @@ each launch of the link it created. Skillbite's parameters:
 | parameter | value | opens |
 | --- | --- | --- |
 | ``skillbite_course`` | course slug | the course overview (``/learn/c/<slug>``) |
-| ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget not yet done |
+| ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget |
 | ``skillbite_nugget`` | nugget key, with ``skillbite_course`` | that nugget |
 | ``skillbite_pathway`` | role profile key | the learner's next steps towards that role (``/plan/next``) |
 

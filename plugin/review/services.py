@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plugin.catalog.items import ItemGrade, item_type
-from plugin.catalog.models import Nugget, QuizItem
+from plugin.catalog.models import Course, Nugget, QuizItem
 from plugin.db import utcnow
 from plugin.events import LearningEvent, publish
 from plugin.plan.zones import start_of_local_day
+from plugin.progress.models import Enrolment
 from plugin.review.models import ReviewCard, ReviewLog
 
 # Fuzzing off: the due date we show the learner is the one we keep, and tests can compute it with the
@@ -23,6 +24,9 @@ from plugin.review.models import ReviewCard, ReviewLog
 SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
 SESSION_CARDS = 8  # about 20–30 s per card: a daily review of a few minutes
 MAX_REVIEW_SECONDS = 300  # a longer gap means the learner was away; it does not count as time on task
+# A retired card (its item is gone from the learner's current version of the course) is never due. Answering
+# the item in the player again (a later version brings it back) schedules the card again.
+RETIRED = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 class CardNotFound(LookupError):
@@ -105,18 +109,72 @@ def reviewed_since(session: Session, platform_id: int, user_id: int, since: dt.d
         *_scoped(platform_id, user_id), ReviewLog.source == "review", ReviewLog.reviewed_at >= since)) or 0)
 
 
+def current_items(session: Session, platform_id: int, user_id: int, cards: list[ReviewCard]
+                  ) -> dict[int, QuizItem]:
+    """Each card's item (card id → item) in the learner's current version of the card's course: the version
+    of their unfinished enrolment in it, else the course's latest. A card is keyed by course, nugget and item
+    keys, so a corrected answer key in a new version grades the review; a card missing from the result has
+    no item any more. Three queries, however many cards."""
+    if not cards:
+        return {}
+    course_ids = {c.course_id for c in cards}
+    version_of: dict[int, int] = {}
+    for course_id, latest_id in session.execute(sa.select(Course.id, Course.latest_version_id).where(
+            Course.id.in_(course_ids), Course.latest_version_id.is_not(None))):
+        version_of[course_id] = int(latest_id or 0)
+    # the most recently started unfinished enrolment wins over the latest version
+    for course_id, version_id in session.execute(sa.select(Enrolment.course_id, Enrolment.version_id).where(
+            Enrolment.platform_id == platform_id, Enrolment.user_id == user_id, Enrolment.course_id.in_(course_ids),
+            Enrolment.completed_at.is_(None)).order_by(Enrolment.started_at, Enrolment.id)):
+        version_of[course_id] = version_id
+    if not version_of:
+        return {}
+    found = {(version_id, nugget_key, item.key): item for item, version_id, nugget_key in session.execute(
+        sa.select(QuizItem, Nugget.version_id, Nugget.key).join(Nugget, QuizItem.nugget_id == Nugget.id).where(
+            Nugget.version_id.in_(set(version_of.values())), Nugget.key.in_({c.nugget_key for c in cards}),
+            QuizItem.key.in_({c.item_key for c in cards})))}
+    result = {}
+    for card in cards:
+        item = found.get((version_of.get(card.course_id, 0), card.nugget_key, card.item_key))
+        if item is not None:
+            result[card.id] = item
+    return result
+
+
+def _bind_or_retire(session: Session, platform_id: int, user_id: int, cards: list[ReviewCard]
+                    ) -> dict[int, QuizItem]:
+    """Bind each card to its current item; retire (never due again) the cards whose item is gone."""
+    items = current_items(session, platform_id, user_id, cards)
+    for card in cards:
+        item = items.get(card.id)
+        if item is None:
+            card.due, card.shown_at = RETIRED, None
+        else:
+            card.item_id = item.id
+    return items
+
+
 def due_cards(session: Session, platform_id: int, user_id: int, now: dt.datetime | None = None,
               limit: int = SESSION_CARDS) -> list[ReviewCard]:
     """Today's session: the most overdue cards first, up to what is left of today's few minutes. "Today" is
     the learner's calendar day, in their plan's time zone: a learner in Sydney gets a new session in their
-    morning, not at 11:00 when UTC's day begins."""
+    morning, not at 11:00 when UTC's day begins.
+
+    Each card is bound to its item in the learner's current version (:func:`current_items`); a card whose
+    item is gone is retired on the way (the caller's commit keeps that)."""
     now = now or utcnow()
     start_of_day = start_of_local_day(session, platform_id, user_id, now)
     left = max(0, limit - reviewed_since(session, platform_id, user_id, start_of_day))
     if not left:
         return []
-    return list(session.scalars(sa.select(ReviewCard).where(*_scoped(platform_id, user_id), ReviewCard.due <= now)
-                                .order_by(ReviewCard.due, ReviewCard.id).limit(left)))
+    while True:
+        batch = list(session.scalars(sa.select(ReviewCard).where(*_scoped(platform_id, user_id),
+                                                                 ReviewCard.due <= now)
+                                     .order_by(ReviewCard.due, ReviewCard.id).limit(left)))
+        items = _bind_or_retire(session, platform_id, user_id, batch)
+        if len(items) == len(batch):
+            return batch
+        session.flush()  # the retired cards leave the next batch
 
 
 def due_count_query(platform_id: int, user_id: int, now: dt.datetime) -> sa.Select[int]:
@@ -137,10 +195,10 @@ def get_card(session: Session, platform_id: int, user_id: int, card_id: int) -> 
 
 def present(session: Session, card: ReviewCard, now: dt.datetime | None = None) -> QuizItem:
     """The card is on screen: note when, so the answer's duration is measured on the server."""
-    card.shown_at = now or utcnow()
-    item = session.get(QuizItem, card.item_id)
+    item = _bind_or_retire(session, card.platform_id, card.user_id, [card]).get(card.id)
     if item is None:
         raise CardNotFound(card.id)
+    card.shown_at = now or utcnow()
     return item
 
 
@@ -182,9 +240,11 @@ def answer_review(session: Session, platform_id: int, user_id: int, card_id: int
     """
     now = now or utcnow()
     card = get_card(session, platform_id, user_id, card_id)
-    item = session.get(QuizItem, card.item_id)
+    # graded with the item of the learner's current version: a corrected answer key counts at once
+    item = current_items(session, platform_id, user_id, [card]).get(card.id)
     if item is None:
         raise CardNotFound(card_id)
+    card.item_id = item.id
     shown_at = card.shown_at
     if shown_at is None or card.due > now:
         raise NotUpForReview(card.id, _answer_to_showing(session, card, showing))

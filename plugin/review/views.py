@@ -55,6 +55,7 @@ def session_page() -> str:
     not_recorded = request.args.get("not_recorded") == "1"
     cards = due_cards(session, viewer.platform_id, viewer.user_id)
     if not cards:
+        session.commit()  # due_cards may have retired cards whose item left the course
         return render_template("review/done.html", waiting=count_due(session, viewer.platform_id, viewer.user_id),
                                not_recorded=not_recorded)
     card = cards[0]

@@ -7,7 +7,7 @@ Every query is scoped by the learner's platform and user; nothing is looked up b
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +159,14 @@ def _carry_over(session: Session, learner: Learner, old: Enrolment, new: Enrolme
                 carried_over=True)
             session.add(carried[nugget.key])
     # The new enrolment's share done, as _complete keeps it: the catalog shows it ("Started: 2 of 4").
-    new.percent = percent_done(pathway(version, carried))
+    states = pathway(version, carried)
+    new.percent = percent_done(states)
+    if rule_met(version.completion_rule, states):
+        # Nothing of this version is left to learn (it changed only what the learner had not done, or
+        # nothing they did): the completion carries over with the nuggets, as _complete would record it.
+        # Like the carried nuggets it states nothing: the LRS and the gradebook heard of it the first time.
+        new.completed_at = old.completed_at or utcnow()
+        new.score, new.passed = _course_result(carried.values(), states)
     session.flush()
 
 
@@ -384,16 +391,23 @@ def _complete(session: Session, learner: Learner, enrolment: Enrolment, nugget: 
         # cmi5's progress extension describes the object it is stated on.
         _emit(session, learner, "progressed", enrolment, progress=percent)
     if enrolment.completed_at is None and rule_met(version.completion_rule, states):
-        scored = [r.score for r in rows.values() if r.score is not None]
         enrolment.completed_at = now
-        enrolment.score = sum(scored) / len(scored) if scored else None
-        enrolment.passed = all(s.passed is not False for s in states if s.status == DONE and s.nugget.items)
+        enrolment.score, enrolment.passed = _course_result(rows.values(), states)
+        scored = enrolment.score is not None
         _emit(session, learner, "completed", enrolment, completion=True, duration_seconds=enrolment.seconds,
               score_raw=enrolment.score, score_min=0.0 if scored else None, score_max=1.0 if scored else None,
               success=enrolment.passed)
         _emit(session, learner, "passed" if enrolment.passed else "failed", enrolment,
               score_raw=enrolment.score, score_min=0.0 if scored else None, score_max=1.0 if scored else None,
               success=enrolment.passed, duration_seconds=enrolment.seconds)
+
+
+def _course_result(rows: Iterable[NuggetProgress], states: list[NuggetState]) -> tuple[float | None, bool]:
+    """A completed course's score (the mean of its nuggets' scores, None without any) and whether it was
+    passed (no quiz nugget done without passing)."""
+    scored = [row.score for row in rows if row.score is not None]
+    passed = all(s.passed is not False for s in states if s.status == DONE and s.nugget.items)
+    return (sum(scored) / len(scored) if scored else None), passed
 
 
 def last_attempt(session: Session, learner: Learner, row: NuggetProgress) -> dict[str, ItemResponse]:

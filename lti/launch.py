@@ -23,7 +23,7 @@ from lti.clock import Clock, system_clock
 from lti.errors import LaunchError
 from lti.jws import parse_unverified
 from lti.keys import PlatformKeys
-from lti.launch_claims import build_message, check_lti_claims
+from lti.launch_claims import MAX_ID_LENGTH, build_message, check_lti_claims
 from lti.message import LaunchMessage
 from lti.storage import DeploymentPolicy, LaunchStateStore, PlatformRegistration, RegistrationLookup
 
@@ -200,7 +200,7 @@ def _check_deployment(
             "The id_token has no deployment_id claim.",
             "LTI Core 1.3 §5.3.3 requires the deployment_id claim in every launch.",
         )
-    if len(deployment_id) > MAX_DEPLOYMENT_ID_LENGTH or not deployment_id.isascii():
+    if len(deployment_id) > MAX_ID_LENGTH or not deployment_id.isascii():
         raise LaunchError(
             "invalid_deployment_id",
             f"The deployment_id is not up to 255 ASCII characters (it has {len(deployment_id)} characters).",
@@ -226,7 +226,6 @@ def _check_deployment(
     )
 
 
-MAX_DEPLOYMENT_ID_LENGTH = 255  # LTI Core 1.3 §5.3.3, and what Skillbite's deployment column holds
 
 # A platform's id_tokens live minutes; one valid for longer still finds its nonce used for a day, and its
 # state, which is single use, was spent at the first launch anyway.

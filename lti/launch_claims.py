@@ -15,6 +15,10 @@ from lti.message import Context, LaunchMessage, ResourceLink
 from lti.roles import effective_role
 from lti.storage import PlatformRegistration
 
+# LTI Core 1.3 §5.3.5, §5.3.6 (with OIDC Core §2), §5.4.1: sub, resource link ids and context ids MUST NOT
+# exceed 255 ASCII characters.
+MAX_ID_LENGTH = 255
+
 
 def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
@@ -53,11 +57,11 @@ def check_lti_claims(payload: Mapping[str, Any]) -> None:
             "LTI Core 1.3 §5.3.7 requires the roles claim; it may be an empty list.",
         )
     sub = payload.get("sub")
-    if sub is not None and (not isinstance(sub, str) or not sub):
+    if sub is not None and (not isinstance(sub, str) or not sub or len(sub) > MAX_ID_LENGTH):
         raise LaunchError(
             "invalid_subject",
-            "The launch's sub claim is not a non-empty string.",
-            "LTI Core 1.3 §5.3.6: sub, when present, is the user's stable id as a string.",
+            "The launch's sub claim is not a string of 1 to 255 characters.",
+            "LTI Core 1.3 §5.3.6: sub, when present, is the user's stable id, at most 255 ASCII characters.",
         )
     if message_type == claims.RESOURCE_LINK_REQUEST:
         link = payload.get(claims.RESOURCE_LINK)
@@ -67,6 +71,19 @@ def check_lti_claims(payload: Mapping[str, Any]) -> None:
                 "The resource link launch has no resource_link id.",
                 "LTI Core 1.3 §5.3.5 requires resource_link.id in an LtiResourceLinkRequest.",
             )
+        if len(link["id"]) > MAX_ID_LENGTH:
+            raise LaunchError(
+                "invalid_resource_link",
+                f"The resource_link id has {len(link['id'])} characters.",
+                "LTI Core 1.3 §5.3.5: a resource link id MUST NOT exceed 255 ASCII characters.",
+            )
+    context = payload.get(claims.CONTEXT)
+    if isinstance(context, dict) and isinstance(context.get("id"), str) and len(context["id"]) > MAX_ID_LENGTH:
+        raise LaunchError(
+            "invalid_context",
+            f"The context id has {len(context['id'])} characters.",
+            "LTI Core 1.3 §5.4.1: a context id MUST NOT exceed 255 ASCII characters.",
+        )
     if message_type == claims.DEEP_LINKING_REQUEST:
         settings = payload.get(claims.DEEP_LINKING_SETTINGS)
         if not isinstance(settings, dict) or not isinstance(settings.get("deep_link_return_url"), str):

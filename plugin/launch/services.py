@@ -19,6 +19,7 @@ from plugin.db_driver import DriverStatement
 from plugin.grades.launches import queue_earned_score
 from plugin.launch.models import LaunchSession, LmsContext, ResourceLink, User
 from plugin.platforms.models import Platform
+from plugin.platforms.services import column_length
 
 
 def _platform_id(session: Session, message: LaunchMessage) -> int:
@@ -43,6 +44,22 @@ def _services(message: LaunchMessage) -> dict[str, Any]:
     return services
 
 
+# What an LMS sends about people and places is shown, never matched: a value longer than its column is cut,
+# and an e-mail or locale too long to be one is left out, so that one odd claim cannot fail a launch
+# (PostgreSQL refuses the insert). Identifiers (sub, context and link ids) are refused by lti.launch_claims.
+_NAME, _EMAIL, _LOCALE = (column_length(User, column) for column in ("name", "email", "locale"))
+_LABEL, _CONTEXT_TITLE = column_length(LmsContext, "label"), column_length(LmsContext, "title")
+_LINK_TITLE = column_length(ResourceLink, "title")
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value is not None else None
+
+
+def _within(value: str | None, limit: int) -> str | None:
+    return value if value is not None and len(value) <= limit else None
+
+
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     """What the LMS sent this time; a claim it left out does not erase what we knew."""
     return {key: value for key, value in values.items() if value is not None}
@@ -65,18 +82,19 @@ def open_launch_session(session: Session, message: LaunchMessage, lifetime: dt.t
     if message.subject is not None:
         user = User(**upsert_returning(
             session, User, {"platform_id": platform_id, "subject": message.subject},
-            _without_none({"name": message.name, "email": message.email, "locale": message.locale,
-                           "last_launch_at": now}), on_insert={"created_at": now}))
+            _without_none({"name": _cut(message.name, _NAME), "email": _within(message.email, _EMAIL),
+                           "locale": _within(message.locale, _LOCALE), "last_launch_at": now}),
+            on_insert={"created_at": now}))
     if message.context is not None:
         context = LmsContext(**upsert_returning(
             session, LmsContext, {"platform_id": platform_id, "context_id": message.context.id},
-            _without_none({"deployment_id": message.deployment_id, "label": message.context.label,
-                           "title": message.context.title})))
+            _without_none({"deployment_id": message.deployment_id, "label": _cut(message.context.label, _LABEL),
+                           "title": _cut(message.context.title, _CONTEXT_TITLE)})))
     if message.resource_link is not None:
         link = ResourceLink(**upsert_returning(
             session, ResourceLink, {"platform_id": platform_id, "resource_link_id": message.resource_link.id},
-            _without_none({"context_pk": context.id if context else None, "title": message.resource_link.title,
-                           "custom": dict(message.custom)})))
+            _without_none({"context_pk": context.id if context else None,
+                           "title": _cut(message.resource_link.title, _LINK_TITLE), "custom": dict(message.custom)})))
     values = dict(id=secrets.token_urlsafe(24), platform_id=platform_id, deployment_id=message.deployment_id,
                   user_pk=user.id if user else None, context_pk=context.id if context else None,
                   resource_link_pk=link.id if link else None, role=message.role.value,

@@ -301,6 +301,17 @@ def test_missing_resource_link(world: World, link: object) -> None:
     assert rejected(world, token).code == "missing_resource_link"
 
 
+@pytest.mark.parametrize(("claim", "value", "code"), [
+    ("sub", "s" * 256, "invalid_subject"),
+    (claims.RESOURCE_LINK, {"id": "r" * 256}, "invalid_resource_link"),
+    (claims.CONTEXT, {"id": "c" * 256, "title": "A course"}, "invalid_context"),
+])
+def test_an_identifier_over_255_characters_is_refused(world: World, claim: str, value: object, code: str) -> None:
+    """LTI Core 1.3 §5.3.5, §5.3.6, §5.4.1: these ids are at most 255 ASCII characters (the tool keys rows
+    on them; a longer one failed the insert with a 500 on PostgreSQL)."""
+    assert rejected(world, world.token(world.payload(**{claim: value}))).code == code
+
+
 def test_missing_deep_linking_settings(world: World) -> None:
     token = world.token(world.payload(**{
         claims.MESSAGE_TYPE: claims.DEEP_LINKING_REQUEST,

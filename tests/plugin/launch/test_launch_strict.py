@@ -435,3 +435,16 @@ def test_an_lms_administrators_launch_opens_their_console(platform, browser):
     page = first_page(platform.launch(browser, role=role), browser=browser, base=TOOL_BASE)
     assert page.status_code == 200 and page.path == "/admin/", page.text[:800]
     assert "Admin console" in page.text or "Dashboard" in page.text
+
+
+def test_names_and_titles_longer_than_skillbite_keeps_are_cut_not_a_500(platform, browser, runtime):
+    """An LMS's names, titles and e-mail are shown, never matched: longer than their columns (a 500 on
+    PostgreSQL) they are cut, and an e-mail or locale too long to be one is left out."""
+    response = platform.launch(browser, claims={
+        "name": "N" * 300, "email": "e" * 400 + "@example.test", "locale": "x" * 50,
+        claims.CONTEXT: {"id": "course-1", "label": "L" * 300, "title": "T" * 600},
+        claims.RESOURCE_LINK: {"id": "link-1", "title": "R" * 600}})
+    assert response.status_code == 200, response.text[:500]
+    [user], [context], [link] = rows(runtime, User), rows(runtime, LmsContext), rows(runtime, ResourceLink)
+    assert (user.name, user.email, user.locale) == ("N" * 255, None, None)
+    assert (context.label, context.title, link.title) == ("L" * 255, "T" * 500, "R" * 500)

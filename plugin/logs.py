@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 from contextvars import ContextVar
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -78,6 +79,12 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """Log fields for an exception: its type and traceback, never its text. A database error's text carries
+    the row's values (a learner's name, an e-mail), which a log must not hold."""
+    return {"error": type(exc).__name__, "traceback": "".join(traceback.format_tb(exc.__traceback__))}
 
 
 def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:

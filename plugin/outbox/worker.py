@@ -11,7 +11,6 @@ import logging
 import random
 import threading
 import time
-import traceback
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from plugin.db import transaction, utcnow
-from plugin.logs import event
+from plugin.logs import event, failure
 from plugin.metrics.counters import record_delivery
 from plugin.outbox import services
 from plugin.outbox.models import Status
@@ -128,9 +127,7 @@ class Worker:
         try:
             return self.deliverers[kind].deliver(messages)
         except Exception as exc:  # noqa: BLE001 (any bug or database error in one deliverer)
-            # The traceback without the exception's text: a database error's text carries the row's values.
-            event(log, "deliverer failed", logging.ERROR, kind=kind, error=type(exc).__name__,
-                  traceback="".join(traceback.format_tb(exc.__traceback__)))
+            event(log, "deliverer failed", logging.ERROR, kind=kind, **failure(exc))
             retry = Retry(f"the {kind} deliverer failed ({type(exc).__name__}); see the worker's log")
             return dict.fromkeys((message.id for message in messages), retry)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import LaunchError
-from plugin.logs import event
+from plugin.logs import event, failure
 
 log = logging.getLogger("skillbite.web")
 
@@ -75,7 +75,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        log.exception("unexpected error on %s", request.path)
+        event(log, "unexpected error", logging.ERROR, path=request.path, **failure(exc))
         _discard_uncommitted()
         return error_response(500, "Something went wrong on our side",
                               "The error was logged. Please try again in a moment.",

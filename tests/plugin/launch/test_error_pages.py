@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from plugin.logs import JsonFormatter
 from plugin.platforms.models import Platform
 from plugin.web.context import db
 from tests.support.browser import FlaskClientBrowser
@@ -108,3 +109,20 @@ def test_every_launch_and_registration_error_code_has_plain_words():
     kinds = set(re.findall(r'"([a-z_]+)": "[a-z]+"', wording.partition("KIND_OF")[2]))
     assert len(raised) > 30
     assert raised - kinds == set()
+
+
+def test_an_unexpected_error_is_logged_without_its_text(app, client, caplog):
+    """A database error's text carries the row's values (a learner's name, an e-mail): the log keeps the
+    error's type and traceback, never its text."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken() -> str:
+        learner = "".join(reversed("ecalevoL adA"))  # a value, as a row's: not in the source the traceback quotes
+        raise RuntimeError(f"{learner} did not fit")
+
+    app.add_url_rule("/test/broken", view_func=broken)
+    assert client.get("/test/broken").status_code == 500
+    [record] = [r for r in caplog.records if r.getMessage() == "unexpected error"]
+    line = JsonFormatter().format(record)  # the line as the log gets it
+    assert '"error": "RuntimeError"' in line and "in broken" in line  # the traceback's frames
+    assert "Ada Lovelace" not in line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -9,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from plugin.db import MIGRATIONS, ensure_sqlite_folder
+
+log = logging.getLogger("skillbite.migrate")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -40,18 +44,31 @@ def _known_revisions(engine: sa.Engine) -> frozenset[str]:
     return frozenset(revision.revision for revision in script.walk_revisions())
 
 
-def require_current_schema(engine: sa.Engine) -> None:
-    # Said in the operator's words: the script's branch heads mean nothing to someone starting Skillbite.
+def schema_state(engine: sa.Engine) -> str:
+    """``current``; ``newer`` (a newer Skillbite migrated it: revisions this code does not know);
+    ``behind`` (``skillbite db upgrade`` would bring it up); or ``empty`` (no Skillbite schema yet)."""
     current, head = pending_revisions(engine)
     if current == head:
-        return
+        return "current"
     if not current:
+        return "empty"
+    return "behind" if current <= _known_revisions(engine) else "newer"
+
+
+def require_current_schema(engine: sa.Engine) -> None:
+    """Refuse a schema this code cannot serve, in the operator's words (never the script's branch heads).
+
+    A schema a newer Skillbite migrated is served on: during a rolling upgrade the migrations run first
+    and this release's processes keep serving (and restarting) until the new ones are ready, which is why
+    each release's migrations keep the release before it working (docs/operations.md, "Upgrade")."""
+    state = schema_state(engine)
+    if state in ("current", "newer"):
+        if state == "newer":
+            log.warning("this database's schema is newer than this Skillbite: serving on, as during a rolling "
+                        "upgrade; run the newer release")
+        return
+    if state == "empty":
         raise UnmigratedDatabase("This database has no Skillbite schema yet; run `skillbite db upgrade`.")
-    at = ", ".join(sorted(current))
-    if not current <= _known_revisions(engine):  # written by a newer Skillbite: upgrading here cannot help
-        raise UnmigratedDatabase(
-            f"This database's schema is at {at}, which this Skillbite does not know: a newer Skillbite "
-            "upgraded it. Run that newer Skillbite (or restore the backup taken before its upgrade)."
-        )
+    at = ", ".join(sorted(pending_revisions(engine)[0]))
     raise UnmigratedDatabase(f"This database's schema is at {at}, older than this Skillbite; "
                              "run `skillbite db upgrade`.")

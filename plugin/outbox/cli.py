@@ -15,6 +15,7 @@ from plugin.admin import audit
 from plugin.config import Config
 from plugin.db import transaction
 from plugin.launch.retention import purge
+from plugin.logs import configure_logging
 from plugin.metrics.exposition import start_worker_metrics
 from plugin.migrate import UnmigratedDatabase, require_current_schema
 from plugin.outbox import services
@@ -42,7 +43,10 @@ def command_runtime() -> Iterator[Runtime]:
     """The runtime of one CLI command; its connections are closed when the command ends."""
     from plugin.cli import _config
 
-    runtime = Runtime.build(_config())
+    config = _config()
+    # One JSON object per line, redacted, as the web processes log (docs/operations.md, "Logs").
+    configure_logging(config.log_level, config.log_format)
+    runtime = Runtime.build(config)
     try:
         try:
             require_current_schema(runtime.engine)

@@ -75,7 +75,8 @@ VARIABLES: list[tuple[str, str, str]] = [
      "CIDR networks; * trusts any peer: only when nothing but the proxy can reach the web port."),
     ("SKILLBITE_METRICS_TOKEN", "(none: /metrics is open)",
      "Bearer token that Prometheus must send to read /metrics. Set it when the web port is reachable "
-     "from outside your monitoring network."),
+     "from outside your monitoring network, to a long random token: one containing REPLACE (the "
+     "placeholder in deploy/) is refused."),
     ("SKILLBITE_WORKER_METRICS_PORT", "(none: off)",
      "Port on which each `skillbite worker` process serves its own /metrics (delivery and AGS counters); "
      "needed where workers do not share PROMETHEUS_MULTIPROC_DIR with the web processes."),
@@ -186,7 +187,7 @@ class Config:
             admin_token=env.get("SKILLBITE_ADMIN_TOKEN") or None,
             credential_did=_choice(env, "SKILLBITE_CREDENTIAL_DID", ("web", "key")),
             forwarded_allow_ips=_trusted_proxies(env),
-            metrics_token=env.get("SKILLBITE_METRICS_TOKEN") or None,
+            metrics_token=_metrics_token(env),
             worker_metrics_port=_int(env, "SKILLBITE_WORKER_METRICS_PORT", 0) or None,
         )
         values.update(overrides)
@@ -246,6 +247,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
     return value
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("SKILLBITE_METRICS_TOKEN") or None
+    # deploy/ ships REPLACE-... placeholders; left in, anyone who reads the repository could read /metrics.
+    if token is not None and "REPLACE" in token.upper():
+        raise ConfigError("SKILLBITE_METRICS_TOKEN is still the placeholder: set it to a long random token "
+                          "(e.g. `openssl rand -hex 32`), the same in Prometheus' scrape configuration")
+    return token
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> str:

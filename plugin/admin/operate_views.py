@@ -69,6 +69,20 @@ class BadFilter(ValueError):
     pass
 
 
+NUL = "\x00"  # PostgreSQL text cannot hold it: a query comparing against it fails instead of matching nothing
+
+
+def _no_nul(value: str, label: str) -> str:
+    if NUL in value:
+        raise BadFilter(f"{label} must not contain a NUL character (%00).")
+    return value
+
+
+def _shown(value: str) -> str:
+    """A refused filter as the form shows it again: its NUL characters visible as \ufffd."""
+    return value.replace(NUL, "\ufffd")
+
+
 def _time(args: MultiDict[str, str], name: str, label: str) -> dt.datetime | None:
     raw = args.get(name, "").strip()
     if not raw:
@@ -90,8 +104,10 @@ def _statement_filter(args: MultiDict[str, str]) -> xapi.StatementFilter:
     verb = args.get("verb") or None
     if verb is not None and verb not in VERBS:
         raise BadFilter(f"Unknown verb {verb!r}; choose one from the list.")
-    return xapi.StatementFilter(platform_id=viewer().platform_id, learner=args.get("learner", "").strip() or None,
-                                verb=verb, course_iri=args.get("course", "").strip() or None,
+    learner = _no_nul(args.get("learner", "").strip(), "Learner (LTI sub)")
+    course = _no_nul(args.get("course", "").strip(), "Course IRI")
+    return xapi.StatementFilter(platform_id=viewer().platform_id, learner=learner or None,
+                                verb=verb, course_iri=course or None,
                                 since=_time(args, "since", "From"), until=_time(args, "until", "To"))
 
 
@@ -111,7 +127,7 @@ def _offset() -> int:
 @console_page
 def statements() -> tuple[str, int]:
     offset = _offset()
-    args = {k: v for k, v in request.args.items() if k in {"learner", "verb", "course", "since", "until"}}
+    args = {k: _shown(v) for k, v in request.args.items() if k in {"learner", "verb", "course", "since", "until"}}
     try:
         f = _statement_filter(request.args)
     except BadFilter as exc:
@@ -125,7 +141,7 @@ def statements() -> tuple[str, int]:
 @bp.get("/statements.jsonl")
 @console_page
 def statements_export() -> Response:
-    try:
+    try:  # before the first byte: once the export streams, its status can no longer change
         f = _statement_filter(request.args)
     except BadFilter as exc:
         abort(400, description=str(exc))
@@ -168,6 +184,11 @@ def _credentials_page(status: int = 200, error: str | None = None) -> tuple[str,
     q, state = request.values.get("q", ""), request.values.get("status", "")
     if state not in {"", "active", "revoked"}:
         state = ""
+    try:
+        _no_nul(q, "Search")
+    except BadFilter as exc:
+        return page("credentials.html", 400, rows=[], q=_shown(q), state=state, error=str(exc), limit=PAGE,
+                    offset=0, more=False)
     offset = _offset()
     found = operations.search_credentials(db(), viewer().platform_id, q, status=state, limit=PAGE + 1,
                                           offset=offset)
@@ -184,9 +205,11 @@ def credentials() -> tuple[str, int]:
 @bp.post("/credentials/<public_id>/revoke")
 @console_page
 def credential_revoke(public_id: str) -> BaseResponse | tuple[str, int]:
-    credential = operations.scoped_credential(db(), viewer().platform_id, public_id)
+    credential = None if NUL in public_id else operations.scoped_credential(db(), viewer().platform_id, public_id)
     if credential is None:
         abort(404, description="There is no such credential in your console.")
+    if NUL in request.form.get("reason", ""):
+        return _credentials_page(400, "The reason must not contain a NUL character (%00).")
     try:
         revoke_credential(db(), credential, request.form.get("reason", ""))
     except CredentialError as exc:

@@ -9,12 +9,15 @@ serves the same app too, though with granian's defaults unless given these setti
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import signal
+import socket
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import click
 from flask import Flask
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -56,8 +59,9 @@ def server_settings(config: Config) -> dict[str, Any]:
         # SIGTERM: stop accepting, let requests in flight finish, and kill what is still running after
         # 20 s (gunicorn's graceful_timeout); Kubernetes and systemd give 30 s before their own SIGKILL.
         "workers_kill_timeout": 20,
-        # No access log: the app logs its requests itself, without query strings (they can carry
-        # launch tokens). granian's own lines (start, workers, stop) use the app's format.
+        # No access log: the reverse proxy or ingress keeps it (deploy/nginx logs paths without query
+        # strings, which can carry launch tokens); the app logs events, not requests. granian's own lines
+        # (start, workers, stop) use the app's format.
         "log_access": False,
         "log_level": LogLevels(config.log_level.lower()),
         "log_dictconfig": _log_config(config),
@@ -96,8 +100,31 @@ class SkillbiteServer(MPServer):
         super().signal_handler_interrupt(signum, frame)  # type: ignore[no-untyped-call]
 
 
+def refuse_address_in_use(host: str, port: int) -> None:
+    """Stop, naming the port, when something already listens on ``host:port``.
+
+    granian binds each worker's socket with SO_REUSEPORT, so a second `skillbite run` on a port in use
+    would start without complaint and the kernel would share the connections between the two servers.
+    A bind without SO_REUSEPORT fails with EADDRINUSE against any listener there. SO_REUSEADDR keeps the
+    connections of a server just stopped (TIME_WAIT) from counting as a listener.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is in use: another Skillbite or program listens there. Stop it, "
+                    f"or choose another port (--port).") from None
+            raise click.ClickException(f"cannot listen on port {port} on {host}: {exc.strerror}") from None
+
+
 def serve(config: Config, *, host: str, port: int, workers: int) -> None:
     """Serve until SIGTERM or SIGINT; SIGHUP replaces the workers one by one (see docs/operations.md)."""
+    refuse_address_in_use(host, port)
     multiprocess.at_server_start()
     SkillbiteServer(TARGET, address=host, port=port, workers=workers, **server_settings(config)).serve()
 

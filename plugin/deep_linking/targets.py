@@ -6,7 +6,7 @@ each launch of the link it created. Skillbite's parameters:
 | parameter | value | opens |
 | --- | --- | --- |
 | ``skillbite_course`` | course slug | the course overview (``/learn/c/<slug>``) |
-| ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget |
+| ``skillbite_module`` | module key, with ``skillbite_course`` | the module's first nugget not yet done |
 | ``skillbite_nugget`` | nugget key, with ``skillbite_course`` | that nugget |
 | ``skillbite_pathway`` | role profile key | the learner's next steps towards that role (``/plan/next``) |
 
@@ -26,10 +26,11 @@ import sqlalchemy as sa
 from flask import abort, url_for
 from sqlalchemy.orm import Session
 
-from plugin.catalog.models import Course
+from plugin.catalog.models import Course, CourseVersion
 from plugin.catalog.services import visible_to
 from plugin.catalog.snapshot import VersionView
 from plugin.launch.models import LaunchSession
+from plugin.progress.models import Enrolment, NuggetProgress
 from plugin.skills.models import RoleProfile
 
 COURSE = "skillbite_course"
@@ -129,7 +130,7 @@ def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]
     if target.kind == "nugget":
         return url_for("player.nugget", slug=target.course, key=target.key, **carry)
     if target.kind == "module":
-        return url_for("player.nugget", slug=target.course, key=_module_entry(session, launch.platform_id, target),
+        return url_for("player.nugget", slug=target.course, key=_module_entry(session, launch, target),
                        **carry)
     role = session.scalar(sa.select(RoleProfile).where(
         RoleProfile.key == target.key,
@@ -146,12 +147,22 @@ def launch_target(session: Session, launch: LaunchSession, carry: dict[str, Any]
     return url_for("plan.next_up", **carry)
 
 
-def _module_entry(session: Session, platform_id: int, target: Target) -> str:
-    """The first nugget of the module in the course's latest version (the player resumes from there)."""
-    course = session.scalar(sa.select(Course).where(Course.slug == target.course, visible_to(platform_id)))
-    version = course.latest_version if course else None
+def _module_entry(session: Session, launch: LaunchSession, target: Target) -> str:
+    """The module's first nugget the learner has not done, in their version of the course (the version of
+    their current enrolment, else the latest); its first nugget when all are done or for an anonymous launch."""
+    course = session.scalar(sa.select(Course).where(Course.slug == target.course, visible_to(launch.platform_id)))
+    enrolment = None
+    if course is not None and launch.user_pk is not None:  # as progress.find_enrolment picks it
+        enrolment = session.scalar(sa.select(Enrolment).where(
+            Enrolment.platform_id == launch.platform_id, Enrolment.user_id == launch.user_pk,
+            Enrolment.course_id == course.id).order_by(Enrolment.completed_at.is_not(None), Enrolment.id.desc())
+            .limit(1))
+    version = (session.get(CourseVersion, enrolment.version_id) if enrolment is not None
+               else course.latest_version if course else None)
     module = next((m for m in version.modules if m.key == target.key), None) if version else None
     if module is None or not module.nuggets:
         abort(404, description=f"There is no module {target.key!r} in course {target.course!r}. Ask your "
                                "instructor to pick the activity's content again.")
-    return module.nuggets[0].key
+    done = set(session.scalars(sa.select(NuggetProgress.nugget_key).where(
+        NuggetProgress.enrolment_id == enrolment.id, NuggetProgress.completed_at.is_not(None)))) if enrolment else set()
+    return next((n.key for n in module.nuggets if n.key not in done), module.nuggets[0].key)

@@ -128,6 +128,16 @@ def test_done_in_a_linked_module_continues_in_the_module(client, launch_as, demo
     assert page(client, learner, demo_course, "putting-it-together").status_code == 200
 
 
+def test_a_module_link_lands_on_the_modules_first_nugget_not_yet_done(client, launch_as, demo_course, runtime):
+    """Each launch of the LMS activity takes the learner back to where they are in the module."""
+    learner = linked(launch_as, demo_course, "fay", module="receiving")
+    first = client.get("/learn", query_string=learner.q())
+    assert first.status_code == 303 and f"/learn/c/{demo_course}/n/receiving" in first.headers["Location"]
+    mark_done(client, learner, demo_course, "receiving", page(client, learner, demo_course, "receiving"))
+    again = client.get("/learn", query_string=learner.q())
+    assert again.status_code == 303 and f"/learn/c/{demo_course}/n/putting-it-together" in again.headers["Location"]
+
+
 def test_the_picker_says_what_each_module_and_nugget_builds_on(app, demo_course):
     platform_id = make_platform(app)
     with transaction(app.extensions["skillbite"].sessions) as session:

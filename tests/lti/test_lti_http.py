@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -133,3 +134,19 @@ def test_a_password_in_the_url_is_not_repeated_in_errors() -> None:
         client(ScriptedAdapter(status=401)).get_json("https://lrs-key:S3cr3t@lms.example/xAPI/statements")
     assert "S3cr3t" not in str(caught.value) and "lrs-key" not in str(caught.value)
     assert "https://lms.example/xAPI/statements" in str(caught.value)
+
+
+def test_a_platform_trickling_its_answer_holds_a_call_no_longer_than_the_timeouts() -> None:
+    """A per-read timeout never stops a server sending a byte at a time (a key set fetched during a launch, a
+    token for the worker): the whole call has one deadline, the connect and read timeouts together."""
+    from lti.outbound import OutboundPolicy
+    from tests.support.trickling import TricklingServer
+
+    with TricklingServer() as server:
+        client = HttpClient(timeout=0.5, policy=OutboundPolicy(allow_loopback=True))
+        started = time.monotonic()
+        with pytest.raises(ServiceError) as caught:
+            client.get_json(server.url)
+        elapsed = time.monotonic() - started
+    assert caught.value.retryable is True and "ReadTimeout" in str(caught.value)
+    assert elapsed < 1.5  # 0.5 s connect + 0.5 s read at most, not the trickle's 4 s

@@ -9,6 +9,25 @@ nothing, whatever its type.
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_is_complete(data: bytes) -> bool:
+    """Whether Pillow reads the whole PNG: every chunk's CRC checks and it ends with ``IEND`` (a badge picture
+    cut short would be downloaded without the credential baked into it)."""
+    if not data.startswith(PNG_SIGNATURE):
+        return False
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
+
 INLINE = frozenset({
     "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/svg+xml",
     "video/mp4", "video/webm", "video/ogg", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/webm", "audio/wav",

@@ -25,6 +25,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from plugin.catalog.asset_types import PNG_SIGNATURE
+
 ALLOWED_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "code", "pre", "blockquote",
                 "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "span", "del",
                 "sup", "sub"}
@@ -33,7 +35,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "c
 URL_SCHEMES = {"http", "https", "mailto", "data"}  # data: only for raster images: see _keep_attribute
 DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/]+={0,2})", re.IGNORECASE)
 # What each raster type's data starts with: a picture that is not what its data: URL says is refused.
-DATA_IMAGE_SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n",), "jpeg": (b"\xff\xd8\xff",),
+DATA_IMAGE_SIGNATURES = {"png": (PNG_SIGNATURE,), "jpeg": (b"\xff\xd8\xff",),
                          "gif": (b"GIF87a", b"GIF89a"), "webp": (b"RIFF",)}
 MAX_DATA_IMAGE_BYTES = 100 * 1024  # inline in every page view, never cached: bigger pictures are files
 CALLOUT_KINDS = ("tip", "note", "warning")

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from plugin.catalog.asset_types import shown_inline
+from plugin.catalog.asset_types import PNG_SIGNATURE, png_is_complete, shown_inline
 from plugin.catalog.items import load_item
 from plugin.catalog.package import (
     MANIFEST,
@@ -338,14 +338,6 @@ def _check_graph(modules: list[ParsedModule], problems: list[Problem], doc: Line
 
 # Open Badges 3.0 §B.1.9 Image: the credentials feature bakes PNG and SVG badges only.
 BADGE_IMAGE_TYPES = {"image/png": "PNG", "image/svg+xml": "SVG"}
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _badge_png_is_complete(data: bytes) -> bool:
-    """The whole PNG reads (a damaged one would be downloaded without its baked credential)."""
-    from plugin.credentials.images import png_is_complete
-
-    return png_is_complete(data)
 
 
 def _check_achievements(achievements: list[dict[str, Any]], doc: LinedYaml, files: PackageFiles,
@@ -372,7 +364,7 @@ def _check_achievements(achievements: list[dict[str, Any]], doc: LinedYaml, file
         elif media_type == "image/png" and not files.files[image].startswith(PNG_SIGNATURE):
             problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is named .png but is not a PNG "
                                                     "picture: export it as PNG again"))
-        elif media_type == "image/png" and not _badge_png_is_complete(files.files[image]):
+        elif media_type == "image/png" and not png_is_complete(files.files[image]):
             problems.append(Problem(MANIFEST, line, f"{label}: `image: {image}` is a damaged PNG (cut short or "
                                                     "corrupted): export it as PNG again"))
 

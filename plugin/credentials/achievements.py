@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plugin.credentials.images import png_is_complete
+from plugin.catalog.asset_types import png_is_complete
 from plugin.credentials.models import Achievement, AchievementCourseLink
 from plugin.db import utcnow
 

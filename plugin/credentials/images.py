@@ -18,7 +18,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from plugin.catalog.asset_types import PNG_SIGNATURE, png_is_complete
+
 PNG_KEYWORD = b"openbadgecredential"
 SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 SIZE = 400
@@ -61,20 +62,12 @@ def _font(size: int) -> Any:
         return ImageFont.load_default()
 
 
-def png_is_complete(data: bytes) -> bool:
-    """Whether Pillow reads the whole PNG: every chunk's CRC checks and it ends with ``IEND``."""
-    if not data.startswith(PNG_SIGNATURE):
-        return False
-    try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-            image.verify()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return False
-    return True
-
-
 def achievement_png(name: str, image: bytes | None, image_type: str | None) -> bytes:
-    return image if image is not None and image_type == "image/png" else default_png(name)
+    """The badge's own PNG, else the generated artwork: for an SVG image, and for a PNG stored damaged before
+    images were checked whole (cut short, it could not carry a baked credential)."""
+    if image is not None and image_type == "image/png" and png_is_complete(image):
+        return image
+    return default_png(name)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

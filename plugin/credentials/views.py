@@ -149,14 +149,7 @@ def credential_jwt_download(public_id: str) -> Response:
 
 def _artwork(credential: IssuedCredential) -> bytes:
     achievement = credential.achievement
-    name = _signed_name(credential)
-    if achievement.image_type == "image/png" and achievement.image_data is not None \
-            and not images.png_is_complete(achievement.image_data):
-        # Stored before images were checked whole: a damaged PNG cannot carry the credential (no IEND).
-        log.warning("badge image of achievement %s is a damaged PNG; using the generated artwork",
-                    achievement.public_id)
-        return images.default_png(name)
-    return images.achievement_png(name, achievement.image_data, achievement.image_type)
+    return images.achievement_png(_signed_name(credential), achievement.image_data, achievement.image_type)
 
 
 @bp.get("/credentials/<public_id>.png")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +26,6 @@ bp = Blueprint("credentials", __name__, template_folder="templates", static_fold
                static_url_path="/credentials/static")
 
 JSON_LD = "application/ld+json"
-log = logging.getLogger("skillbite.credentials")
 
 
 def _json(data: Any, mimetype: str = "application/json", download: str | None = None) -> Response:
